@@ -1,0 +1,293 @@
+package core
+
+// Vector clocks are not stored per event (O(N) each). The live engine keeps
+// every process's current vector and each in-flight message's; the trace
+// keeps checkpoints of that state, taken every so many events so that they
+// cost a bounded number of bytes per event, and any event's vector is
+// recomputed by replaying the clock rules forward from the nearest checkpoint.
+
+const checkpointBytesPerEvent = 96 // amortised budget for checkpoints
+
+type checkpoint struct {
+	at    int     // events before the checkpoint
+	vc    []int32 // n*n, row per process
+	sends map[int32][]int32
+}
+
+type sendVC struct {
+	vc        []int32
+	remaining int
+}
+
+// clockReplay recomputes vector clocks forward from a checkpoint.
+type clockReplay struct {
+	s     *Sim
+	n     int
+	vc    []int32
+	base  map[int32][]int32
+	sends map[int32]*sendVC
+	next  int // next event to apply
+}
+
+func (s *Sim) newReplay(cp *checkpoint) *clockReplay {
+	r := &clockReplay{s: s, n: s.n, vc: make([]int32, len(cp.vc)), base: cp.sends, sends: map[int32]*sendVC{}, next: cp.at}
+	copy(r.vc, cp.vc)
+	return r
+}
+
+func (r *clockReplay) row(node int) []int32 { return r.vc[node*r.n : (node+1)*r.n] }
+
+// apply advances the replay over event r.next and returns that event.
+func (r *clockReplay) apply() *Event {
+	s := r.s
+	e := s.events.at(r.next)
+	r.next++
+	if !e.Kind.Ticks() || e.Node < 0 {
+		return e
+	}
+	row := r.row(int(e.Node))
+	switch e.Kind {
+	case KReceive:
+		m := s.msgs.at(int(e.Msg))
+		var from []int32
+		if sv := r.sends[m.SendEvent]; sv != nil {
+			from = sv.vc
+			sv.remaining--
+			if sv.remaining <= 0 {
+				delete(r.sends, m.SendEvent)
+			}
+		} else {
+			from = r.base[m.SendEvent]
+		}
+		for k, x := range from {
+			if x > row[k] {
+				row[k] = x
+			}
+		}
+	case KSend:
+		if e.Msg >= 0 {
+			m := s.msgs.at(int(e.Msg))
+			rem := 0
+			if m.RecvEvent >= 0 {
+				rem++
+			}
+			if m.dup >= 0 && s.msgs.at(int(m.dup)).RecvEvent >= 0 {
+				rem++
+			}
+			if rem > 0 {
+				defer func() {
+					cp := make([]int32, r.n)
+					copy(cp, row)
+					r.sends[e.ID] = &sendVC{vc: cp, remaining: rem}
+				}()
+			}
+		}
+	}
+	row[e.Node] = e.Own
+	return e
+}
+
+// VC returns the vector clock of event i (a fresh slice).
+func (s *Sim) VC(i int) []int32 {
+	out := make([]int32, s.n)
+	e := s.events.at(i)
+	if e.Node < 0 {
+		return out
+	}
+	r := s.replayTo(i)
+	copy(out, r.row(int(e.Node)))
+	return out
+}
+
+// replayTo returns a replay that has applied events up to and including i,
+// reusing the previous replay when i is ahead of it in the same window.
+func (s *Sim) replayTo(i int) *clockReplay {
+	cpi := s.checkpointFor(i)
+	r := s.lastReplay
+	if r == nil || r.next > i+1 || s.cps[cpi].at > r.next {
+		r = s.newReplay(&s.cps[cpi])
+	}
+	for r.next <= i {
+		r.apply()
+	}
+	s.lastReplay = r
+	return r
+}
+
+func (s *Sim) checkpointFor(i int) int {
+	lo, hi := 0, len(s.cps)-1
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if s.cps[mid].at <= i {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo
+}
+
+// maybeCheckpoint is called before an event is appended.
+func (s *Sim) maybeCheckpoint() {
+	if s.sinceCP < s.cpEvery {
+		return
+	}
+	s.sinceCP = 0
+	cp := checkpoint{at: s.events.n, vc: make([]int32, len(s.vc)), sends: map[int32][]int32{}}
+	copy(cp.vc, s.vc)
+	inflight := 0
+	for _, it := range s.q.items {
+		if it.kind == qDeliver {
+			m := s.msgs.at(int(it.ref))
+			if m.vc != nil {
+				cp.sends[m.SendEvent] = m.vc
+				inflight++
+			}
+		}
+	}
+	for _, ch := range s.chanList {
+		for _, id := range ch.held {
+			m := s.msgs.at(int(id))
+			if m.vc != nil {
+				cp.sends[m.SendEvent] = m.vc
+				inflight++
+			}
+		}
+	}
+	// Message vectors in the checkpoint are shared with live messages, which
+	// never write them again; they are copied here because the pool reuses
+	// them after delivery.
+	for k, v := range cp.sends {
+		c := make([]int32, len(v))
+		copy(c, v)
+		cp.sends[k] = c
+	}
+	s.cps = append(s.cps, cp)
+	size := (len(s.vc) + inflight*s.n) * 4
+	s.cpEvery = max(256, size/checkpointBytesPerEvent)
+	s.cpBytes += size + len(cp.sends)*48
+}
+
+// HappensBefore reports whether event a happened before event b (a -> b).
+func (s *Sim) HappensBefore(a, b int) bool {
+	if a == b {
+		return false
+	}
+	ea, eb := s.events.at(a), s.events.at(b)
+	if ea.Node < 0 || eb.Node < 0 {
+		return false
+	}
+	if ea.Node == eb.Node {
+		return a < b
+	}
+	// a -> b iff b's clock has seen a's own component. For annotations that
+	// do not tick, compare whole vectors.
+	va, vb := s.VC(a), s.VC(b)
+	le, lt := true, false
+	for k := range va {
+		if va[k] > vb[k] {
+			le = false
+			break
+		}
+		if va[k] < vb[k] {
+			lt = true
+		}
+	}
+	return le && lt
+}
+
+// Concurrent reports whether neither a -> b nor b -> a.
+func (s *Sim) Concurrent(a, b int) bool {
+	return a != b && !s.HappensBefore(a, b) && !s.HappensBefore(b, a)
+}
+
+// NodeEvents returns the ids of process p's events in order (shared; do not modify).
+func (s *Sim) NodeEvents(p int) []int32 { return s.byNode[p] }
+
+// CausalPast returns, per process, the number of that process's events
+// (a prefix of NodeEvents) that happened before or are e.
+func (s *Sim) CausalPast(e int) []int {
+	out := make([]int, s.n)
+	for p := 0; p < s.n; p++ {
+		evs := s.byNode[p]
+		// Binary search the last event of p that is -> e (or e itself).
+		lo, hi := 0, len(evs)
+		for lo < hi {
+			mid := (lo + hi) / 2
+			if int(evs[mid]) == e || s.HappensBefore(int(evs[mid]), e) {
+				lo = mid + 1
+			} else {
+				hi = mid
+			}
+		}
+		out[p] = lo
+	}
+	return out
+}
+
+// CausalFuture returns, per process, the index in NodeEvents of the first
+// event that e happened before (len(NodeEvents(p)) when none).
+func (s *Sim) CausalFuture(e int) []int {
+	out := make([]int, s.n)
+	for p := 0; p < s.n; p++ {
+		evs := s.byNode[p]
+		lo, hi := 0, len(evs)
+		for lo < hi {
+			mid := (lo + hi) / 2
+			if int(evs[mid]) == e || s.HappensBefore(e, int(evs[mid])) {
+				hi = mid
+			} else {
+				lo = mid + 1
+			}
+		}
+		out[p] = lo
+	}
+	return out
+}
+
+// CutVerdict says whether a cut is consistent and, if not, which message
+// crosses it backwards (received inside the cut, sent outside it).
+type CutVerdict struct {
+	Consistent bool   `json:"consistent"`
+	Msg        int    `json:"msg"`  // the offending message id, or -1
+	Send       int    `json:"send"` // its send event, or -1
+	Recv       int    `json:"recv"` // its receive event, or -1
+	Detail     string `json:"detail"`
+}
+
+// CheckCut checks a cut given, per process, the number of its events that
+// are inside the cut (a prefix of NodeEvents). A cut is consistent when every
+// message received inside it was also sent inside it (the seed, section 3).
+func (s *Sim) CheckCut(prefix []int) (CutVerdict, error) {
+	if len(prefix) != s.n {
+		return CutVerdict{}, Errorf("cut", "expected %d entries (one per process), got %d", s.n, len(prefix))
+	}
+	for p, k := range prefix {
+		if k < 0 || k > len(s.byNode[p]) {
+			return CutVerdict{}, Errorf("cut", "entry %d: %d is out of range (P%d has %d events)", p, k, p, len(s.byNode[p]))
+		}
+	}
+	inCut := func(ev int) bool {
+		e := s.events.at(ev)
+		if e.Node < 0 {
+			return true
+		}
+		k := prefix[e.Node]
+		return k > 0 && int(s.byNode[e.Node][k-1]) >= ev
+	}
+	best := CutVerdict{Consistent: true, Msg: -1, Send: -1, Recv: -1, Detail: "consistent: every message received inside the cut was sent inside it"}
+	for p := 0; p < s.n; p++ {
+		for _, ev := range s.byNode[p][:prefix[p]] {
+			e := s.events.at(int(ev))
+			if e.Kind != KReceive {
+				continue
+			}
+			m := s.msgs.at(int(e.Msg))
+			if !inCut(int(m.SendEvent)) && (best.Consistent || int(ev) < best.Recv) {
+				best = CutVerdict{Msg: m.ID, Send: int(m.SendEvent), Recv: int(ev),
+					Detail: "inconsistent: " + s.Name(m.To) + " receives " + m.Payload.String() + " inside the cut, but " + s.Name(m.From) + " sends it outside"}
+			}
+		}
+	}
+	return best, nil
+}
