@@ -15,6 +15,7 @@ type Build struct {
 
 	extra  []extraProc
 	labels map[int]string
+	inst   Instance
 }
 
 type extraProc struct {

@@ -169,6 +169,11 @@ func (s *Sim) maybeCheckpoint() {
 }
 
 // HappensBefore reports whether event a happened before event b (a -> b).
+// Annotations (start, timer, phase, ...) are points on their process's line
+// between model events: an annotation a happened before b exactly when the
+// next model event of a's process at or after a did (or a and b are on the
+// same process, a first). So a -> b iff VC(b)[p] >= own(a) (+1 for an
+// annotation), where p is a's process.
 func (s *Sim) HappensBefore(a, b int) bool {
 	if a == b {
 		return false
@@ -180,20 +185,12 @@ func (s *Sim) HappensBefore(a, b int) bool {
 	if ea.Node == eb.Node {
 		return a < b
 	}
-	// a -> b iff b's clock has seen a's own component. For annotations that
-	// do not tick, compare whole vectors.
-	va, vb := s.VC(a), s.VC(b)
-	le, lt := true, false
-	for k := range va {
-		if va[k] > vb[k] {
-			le = false
-			break
-		}
-		if va[k] < vb[k] {
-			lt = true
-		}
+	need := ea.Own
+	if !ea.Kind.Ticks() {
+		need++
 	}
-	return le && lt
+	r := s.replayTo(b)
+	return r.row(int(eb.Node))[ea.Node] >= need
 }
 
 // Concurrent reports whether neither a -> b nor b -> a.

@@ -137,7 +137,15 @@ func ScenarioFromValue(root Value, cat Catalog) (*Scenario, error) {
 		}
 		merged[k] = v
 	}
-	return validate(Value{V: merged}, proto)
+	sc, err := validate(Value{V: merged}, proto)
+	if err != nil {
+		return nil, err
+	}
+	// The protocol validates its params and workload when it builds.
+	if _, err := buildInstance(sc); err != nil {
+		return nil, err
+	}
+	return sc, nil
 }
 
 func validate(root Value, proto *Protocol) (*Scenario, error) {

@@ -124,11 +124,11 @@ func New(sc *Scenario) (s *Sim, err error) {
 		}
 	}()
 	proto := sc.proto
-	b := &Build{Scenario: sc, Nodes: sc.Nodes, Params: sc.Params, Workload: sc.Workload}
-	inst, err := proto.Build(b)
+	b, err := buildInstance(sc)
 	if err != nil {
 		return nil, err
 	}
+	inst := b.inst
 	n := b.Procs()
 	if n > MaxProcesses {
 		return nil, Errorf("nodes", "%d processes is beyond the engine's limit of %d", n, MaxProcesses)
@@ -188,6 +188,17 @@ func New(sc *Scenario) (s *Sim, err error) {
 	}
 	sort.SliceStable(s.pending, func(i, j int) bool { return s.pending[i].Step < s.pending[j].Step })
 	return s, nil
+}
+
+func buildInstance(sc *Scenario) (b *Build, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s: building the run failed: %v", sc.Protocol, r)
+		}
+	}()
+	b = &Build{Scenario: sc, Nodes: sc.Nodes, Params: sc.Params, Workload: sc.Workload}
+	b.inst, err = sc.proto.Build(b)
+	return b, err
 }
 
 // NewFromJSON parses, validates and builds in one call.
