@@ -5,10 +5,12 @@ package protocols
 
 import (
 	"distlab/core"
+	"distlab/protocols/om"
 	"distlab/protocols/script"
 )
 
 // Catalog lists the protocols in the order of the seed's sections.
 var Catalog = core.Catalog{
 	script.Protocol,
+	om.Protocol,
 }
