@@ -254,9 +254,7 @@ func (s *Sim) Summarize() *Summary {
 			InFlight: s.msgs.n - s.delivered - s.dropped, ByType: map[string]int{}},
 		Metrics: map[string]float64{},
 	}
-	for k, v := range s.byType {
-		sum.Messages.ByType[k] = v
-	}
+	sum.Messages.ByType = s.SentByType()
 	sum.Invariants = s.Invariants()
 	sum.OK = true
 	for _, r := range sum.Invariants {

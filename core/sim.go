@@ -83,7 +83,8 @@ type Sim struct {
 	stable   []map[string]any
 
 	out      [][]int
-	chans    map[uint64]*channel
+	chans    map[uint64]*channel // sparse index (large runs)
+	chanMat  []*channel          // dense index from*n+to (small runs)
 	chanList []*channel
 
 	events chunked[Event]
@@ -107,8 +108,8 @@ type Sim struct {
 	pendNext int
 
 	sent, delivered, dropped int
-	byType                   map[string]int
-	typeOrder                []string
+	typeNames                []string // message types in order of first send
+	typeCounts               []int
 
 	invs    []Invariant
 	invRes  []InvResult
@@ -144,7 +145,9 @@ func New(sc *Scenario) (s *Sim, err error) {
 		out: make([][]int, n), chans: map[uint64]*channel{},
 		byNode: make([][]int32, n),
 		lam:    make([]int64, n), vc: make([]int32, n*n),
-		byType: map[string]int{},
+	}
+	if n <= 256 {
+		s.chanMat = make([]*channel, n*n)
 	}
 	for i := range s.names {
 		s.names[i] = fmt.Sprintf("P%d", i)
@@ -217,11 +220,19 @@ func (s *Sim) addChannel(from, to int, l Link) {
 	}
 	c := &channel{from: from, to: to, link: l}
 	s.chans[key] = c
+	if s.chanMat != nil {
+		s.chanMat[from*s.n+to] = c
+	}
 	s.chanList = append(s.chanList, c)
 	s.out[from] = append(s.out[from], to)
 }
 
-func (s *Sim) channel(from, to int) *channel { return s.chans[uint64(from)<<32|uint64(to)] }
+func (s *Sim) channel(from, to int) *channel {
+	if s.chanMat != nil {
+		return s.chanMat[from*s.n+to]
+	}
+	return s.chans[uint64(from)<<32|uint64(to)]
+}
 
 func durationOf(ns int64) time.Duration { return time.Duration(ns) }
 
@@ -445,10 +456,7 @@ func (s *Sim) send(from, to int, p Message) int {
 	m.SendEvent = s.record(KSend, from, id, "", "")
 	m.lamport = s.lam[from]
 	s.sent++
-	if _, ok := s.byType[typ]; !ok {
-		s.typeOrder = append(s.typeOrder, typ)
-	}
-	s.byType[typ]++
+	s.countType(typ)
 	if to < 0 || to >= s.n {
 		s.drop(m, fmt.Sprintf("there is no process %d", to))
 		return id
@@ -486,6 +494,28 @@ func (s *Sim) send(from, to int, p Message) int {
 		s.launch(d, ch, extra, false)
 	}
 	return id
+}
+
+// countType counts a send by message type. Protocols have a handful of
+// types: a linear scan beats a map here.
+func (s *Sim) countType(typ string) {
+	for i, t := range s.typeNames {
+		if t == typ {
+			s.typeCounts[i]++
+			return
+		}
+	}
+	s.typeNames = append(s.typeNames, typ)
+	s.typeCounts = append(s.typeCounts, 1)
+}
+
+// SentByType returns how many messages of each type were sent.
+func (s *Sim) SentByType() map[string]int {
+	out := make(map[string]int, len(s.typeNames))
+	for i, t := range s.typeNames {
+		out[t] = s.typeCounts[i]
+	}
+	return out
 }
 
 // launch draws the message's latency and fate and queues its arrival.
