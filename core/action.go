@@ -17,9 +17,10 @@ type Action struct {
 	Node     int    // crash, recover, byzantine, input
 	Strategy string // byzantine
 	Groups   [][]int
-	From, To int     // cut, hold, release (-1, -1 with release: all)
-	Filter   *Filter // drop, delay
-	Data     string  // input
+	From, To int      // cut, hold, release (-1, -1 with release: all)
+	Filter   *Filter  // drop, delay
+	After    *Trigger // crash: at a protocol point rather than at a time
+	Data     string   // input
 
 	live bool // injected by the user (not from the scenario file)
 }
@@ -35,10 +36,18 @@ type Filter struct {
 	By       time.Duration // delay only
 }
 
+// Trigger crashes a node right after its Count-th send (or receive) of a
+// message type, counted from the action's time: "crash the coordinator after
+// it has sent one COMMIT" puts a crash at a chosen protocol point.
+type Trigger struct {
+	Sends, Receives string
+	Count           int
+}
+
 // ActionKinds are the verbs of a fault.
 var ActionKinds = []string{"crash", "recover", "byzantine", "partition", "heal", "cut", "hold", "release", "drop", "delay", "input"}
 
-var actionKeys = append([]string{"at", "step", "strategy", "data"}, ActionKinds...)
+var actionKeys = append([]string{"at", "step", "strategy", "data", "after"}, ActionKinds...)
 
 // ParseAction validates one fault object against the scenario.
 func ParseAction(v Value, sc *Scenario) (Action, error) {
@@ -80,6 +89,9 @@ func parseAction(v Value, n int, proto *Protocol) (Action, error) {
 			verbs = append(verbs, k)
 		}
 	}
+	if v.Has("after") && !v.Has("crash") {
+		return a, Errorf(v.Get("after").Path, "\"after\" goes with \"crash\"")
+	}
 	if len(verbs) != 1 {
 		if len(verbs) == 0 {
 			return a, Errorf(v.Path, "no action: give one of %s", strings.Join(ActionKinds, ", "))
@@ -92,6 +104,9 @@ func parseAction(v Value, n int, proto *Protocol) (Action, error) {
 	switch a.Kind {
 	case "crash", "recover", "input":
 		a.Node, err = x.Node(n)
+		if err == nil && a.Kind == "crash" && v.Has("after") {
+			a.After, err = parseTrigger(v.Get("after"), proto)
+		}
 		if a.Kind == "input" {
 			if d := v.Get("data"); !d.Null() {
 				if a.Data, err = d.String(); err != nil {
@@ -169,6 +184,47 @@ func parseAction(v Value, n int, proto *Protocol) (Action, error) {
 		a.Filter, err = parseFilter(x, n, proto, a.Kind == "delay")
 	}
 	return a, err
+}
+
+func parseTrigger(x Value, proto *Protocol) (*Trigger, error) {
+	if err := x.Object("sends", "receives", "count"); err != nil {
+		return nil, err
+	}
+	var types []string
+	for _, t := range proto.MessageTypes {
+		types = append(types, t.Name)
+	}
+	tr := &Trigger{Count: 1}
+	var err error
+	for _, k := range []string{"sends", "receives"} {
+		y := x.Get(k)
+		if y.Null() {
+			continue
+		}
+		var typ string
+		if len(types) > 0 {
+			typ, err = y.Enum("message type", types)
+		} else {
+			typ, err = y.String()
+		}
+		if err != nil {
+			return nil, err
+		}
+		if k == "sends" {
+			tr.Sends = typ
+		} else {
+			tr.Receives = typ
+		}
+	}
+	if (tr.Sends == "") == (tr.Receives == "") {
+		return nil, Errorf(x.Path, "give one of \"sends\" or \"receives\" (a message type)")
+	}
+	if y := x.Get("count"); !y.Null() {
+		if tr.Count, err = y.Int(1, 1<<30); err != nil {
+			return nil, err
+		}
+	}
+	return tr, nil
 }
 
 func parseFilter(x Value, n int, proto *Protocol, delay bool) (*Filter, error) {
@@ -249,6 +305,15 @@ func (a Action) JSON() map[string]any {
 	switch a.Kind {
 	case "crash", "recover":
 		m[a.Kind] = a.Node
+		if t := a.After; t != nil {
+			tm := map[string]any{"count": t.Count}
+			if t.Sends != "" {
+				tm["sends"] = t.Sends
+			} else {
+				tm["receives"] = t.Receives
+			}
+			m["after"] = tm
+		}
 	case "input":
 		m[a.Kind] = a.Node
 		if a.Data != "" {
@@ -296,6 +361,13 @@ func (a Action) JSON() map[string]any {
 func (a Action) String() string {
 	switch a.Kind {
 	case "crash":
+		if t := a.After; t != nil {
+			what, typ := "sending", t.Sends
+			if typ == "" {
+				what, typ = "receiving", t.Receives
+			}
+			return fmt.Sprintf("crash P%d after %s %d %s", a.Node, what, t.Count, typ)
+		}
 		return fmt.Sprintf("crash P%d", a.Node)
 	case "recover":
 		return fmt.Sprintf("recover P%d", a.Node)

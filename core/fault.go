@@ -67,13 +67,17 @@ func (s *Sim) applyAction(a Action, live bool) {
 	text := a.String()
 	switch a.Kind {
 	case "crash":
+		if a.After != nil {
+			t := *a.After
+			s.triggers = append(s.triggers, &trigger{node: a.Node, t: t, left: t.Count})
+			s.record(KFault, a.Node, -1, "crash", "armed: "+text)
+			return
+		}
 		if s.crashed[a.Node] {
 			s.record(KNote, a.Node, -1, "", text+": already crashed (ignored)")
 			return
 		}
-		s.crashed[a.Node] = true
-		s.epoch[a.Node]++
-		s.record(KCrash, a.Node, -1, "crash", "crash")
+		s.crash(a.Node, "crash")
 	case "recover":
 		if !s.crashed[a.Node] {
 			s.record(KNote, a.Node, -1, "", text+": not crashed (ignored)")
@@ -169,6 +173,40 @@ func (s *Sim) applyAction(a Action, live bool) {
 		s.rules = append(s.rules, &rule{kind: a.Kind, f: f, left: left})
 	default:
 		panic(fmt.Sprintf("unknown action %q", a.Kind))
+	}
+}
+
+type trigger struct {
+	node int
+	t    Trigger
+	left int
+}
+
+func (s *Sim) crash(node int, text string) {
+	s.crashed[node] = true
+	s.epoch[node]++
+	s.record(KCrash, node, -1, "crash", text)
+}
+
+// fire checks the armed crash triggers after node sent (or received) a
+// message of type typ.
+func (s *Sim) fire(node int, typ string, sent bool) {
+	for i, tr := range s.triggers {
+		if tr.node != node || tr.left == 0 || s.crashed[node] {
+			continue
+		}
+		if sent && tr.t.Sends == typ || !sent && tr.t.Receives == typ {
+			tr.left--
+			if tr.left == 0 {
+				s.triggers = append(s.triggers[:i:i], s.triggers[i+1:]...)
+				what := "receiving"
+				if sent {
+					what = "sending"
+				}
+				s.crash(node, fmt.Sprintf("crash (after %s %d %s)", what, tr.t.Count, typ))
+				return
+			}
+		}
 	}
 }
 

@@ -61,6 +61,9 @@ type Env interface {
 	Rand() *rand.Rand
 	// Neighbors are the processes this node has an outgoing channel to, sorted.
 	Neighbors() []int
+	// Weight is the weight of the link to a neighbour (scenario edges may set
+	// it; 1 by default; 0 when there is no such link).
+	Weight(to int) int64
 	// Send puts m on the channel to `to` and returns the message id. A send is
 	// an event of the book's model: it ticks the clocks. Sending to a process
 	// without a channel records a dropped message.

@@ -103,6 +103,7 @@ type Sim struct {
 
 	timers   []timerRec
 	rules    []*rule
+	triggers []*trigger
 	live     []Action // actions injected live, in order
 	pending  []Action // live actions to re-apply during replay, by Step
 	pendNext int
@@ -399,6 +400,11 @@ func (s *Sim) deliver(m *Msg) {
 	m.RecvEvent = s.record(KReceive, to, m.ID, "", "")
 	s.freeVC(m)
 	s.delivered++
+	if len(s.triggers) > 0 {
+		if s.fire(to, m.Type, false); s.crashed[to] {
+			return
+		}
+	}
 	s.nodes[to].Receive(s.envs[to], m.From, m.Payload)
 }
 
@@ -455,6 +461,9 @@ func (s *Sim) send(from, to int, p Message) int {
 	*m = Msg{ID: id, From: from, To: to, Type: typ, Payload: p, SentAt: s.now, RecvEvent: -1, DropEvent: -1, DupOf: -1, dup: -1}
 	m.SendEvent = s.record(KSend, from, id, "", "")
 	m.lamport = s.lam[from]
+	if len(s.triggers) > 0 {
+		defer s.fire(from, typ, true)
+	}
 	s.sent++
 	s.countType(typ)
 	if to < 0 || to >= s.n {
@@ -625,17 +634,35 @@ type env struct {
 	id int
 }
 
-func (e *env) ID() int                    { return e.id }
-func (e *env) N() int                     { return e.s.n }
-func (e *env) Nodes() int                 { return e.s.nodesN }
-func (e *env) Now() time.Duration         { return e.s.now }
-func (e *env) Rand() *rand.Rand           { return e.s.rng }
-func (e *env) Neighbors() []int           { return e.s.out[e.id] }
-func (e *env) Strategy() string           { return e.s.strategy[e.id] }
-func (e *env) Lamport() int64             { return e.s.lam[e.id] }
-func (e *env) VC() []int32                { return e.s.CurrentVC(e.id) }
-func (e *env) Name(id int) string         { return e.s.names[id] }
-func (e *env) Send(to int, m Message) int { return e.s.send(e.id, to, m) }
+func (e *env) ID() int            { return e.id }
+func (e *env) N() int             { return e.s.n }
+func (e *env) Nodes() int         { return e.s.nodesN }
+func (e *env) Now() time.Duration { return e.s.now }
+func (e *env) Rand() *rand.Rand   { return e.s.rng }
+func (e *env) Neighbors() []int   { return e.s.out[e.id] }
+func (e *env) Strategy() string   { return e.s.strategy[e.id] }
+func (e *env) Lamport() int64     { return e.s.lam[e.id] }
+func (e *env) VC() []int32        { return e.s.CurrentVC(e.id) }
+func (e *env) Name(id int) string { return e.s.names[id] }
+
+// A node that crashed in the middle of a handler (a crash trigger) does
+// nothing more: its remaining calls are ignored.
+func (e *env) dead() bool { return e.s.crashed[e.id] }
+
+func (e *env) Send(to int, m Message) int {
+	if e.dead() {
+		return -1
+	}
+	return e.s.send(e.id, to, m)
+}
+
+// Weight is the weight of the link to `to` (1 unless the topology says).
+func (e *env) Weight(to int) int64 {
+	if c := e.s.channel(e.id, to); c != nil {
+		return c.link.Weight
+	}
+	return 0
+}
 
 func (e *env) Broadcast(m Message) {
 	for _, to := range e.s.out[e.id] {
@@ -645,6 +672,9 @@ func (e *env) Broadcast(m Message) {
 
 func (e *env) SetTimer(d time.Duration, name string, data any) TimerID {
 	s := e.s
+	if e.dead() {
+		return -1
+	}
 	if d < 0 {
 		d = 0
 	}
@@ -661,15 +691,35 @@ func (e *env) CancelTimer(id TimerID) {
 }
 
 func (e *env) Local(text string) {
+	if e.dead() {
+		return
+	}
 	e.s.tick(e.id)
 	e.s.record(KLocal, e.id, -1, "", text)
 }
 
-func (e *env) Phase(name, text string)   { e.s.record(KPhase, e.id, -1, name, text) }
-func (e *env) Decide(value, text string) { e.s.record(KDecide, e.id, -1, value, text) }
-func (e *env) Note(text string)          { e.s.record(KNote, e.id, -1, "", text) }
+func (e *env) Phase(name, text string) {
+	if !e.dead() {
+		e.s.record(KPhase, e.id, -1, name, text)
+	}
+}
+
+func (e *env) Decide(value, text string) {
+	if !e.dead() {
+		e.s.record(KDecide, e.id, -1, value, text)
+	}
+}
+
+func (e *env) Note(text string) {
+	if !e.dead() {
+		e.s.record(KNote, e.id, -1, "", text)
+	}
+}
 
 func (e *env) Store(key string, v any) {
+	if e.dead() {
+		return
+	}
 	if e.s.stable[e.id] == nil {
 		e.s.stable[e.id] = map[string]any{}
 	}
