@@ -24,16 +24,16 @@ func (p pong) String() string { return fmt.Sprintf("PONG(%d)", p.N) }
 type pingerInst struct{ period time.Duration }
 
 type pingerNode struct {
-	inst       *pingerInst
-	id         int
-	sent, recv int
+	inst        *pingerInst
+	id          int
+	sent, recv  int
 	incarnation int
-	inputs     []string
+	inputs      []string
 }
 
 var pingerProto = &core.Protocol{
 	Name: "pinger", Title: "test pinger", Section: "-",
-	Params: []core.ParamSpec{{Name: "period", Type: "duration", Default: "5ms", Min: core.Bound(0.001), Max: core.Bound(1000)}},
+	Params:       []core.ParamSpec{{Name: "period", Type: "duration", Default: "5ms", Min: core.Bound(0.001), Max: core.Bound(1000)}},
 	MessageTypes: []core.Kindspec{{Name: "PING"}, {Name: "PONG"}},
 	Strategies:   []core.Kindspec{{Name: "mute"}, {Name: "loud"}},
 	Default:      `{"protocol": "pinger", "nodes": 4, "until": "200ms", "network": {"latency": "1ms..9ms"}}`,
