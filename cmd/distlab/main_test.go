@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func cli(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+const vectorExample = `{
+  "protocol": "script", "nodes": 3, "until": "100ms", "network": {"latency": "2ms"},
+  "workload": {"events": [
+    {"at": "1ms", "node": 0, "do": "send", "to": 1, "label": "m1"},
+    {"at": "4ms", "node": 1, "do": "send", "to": 2, "label": "m2"},
+    {"at": "5ms", "node": 0, "do": "local", "label": "e2"}
+  ]}}`
+
+func TestRunPrintsTheSeedsVectorClocks(t *testing.T) {
+	code, out, _ := cli(t, vectorExample, "run", "-")
+	require.Equal(t, 0, code)
+	for _, want := range []string{"send m1 to P1", "[1,0,0]", "[1,1,0]", "[1,2,0]", "[1,2,1]", "[2,0,0]"} {
+		assert.Contains(t, out, want)
+	}
+}
+
+func TestRunJSONContract(t *testing.T) {
+	dir := t.TempDir()
+	tr, sv := filepath.Join(dir, "t.jsonl"), filepath.Join(dir, "s.log")
+	code, out, errs := cli(t, vectorExample, "run", "-", "--json", "--trace", tr, "--shiviz", sv, "--seed", "9")
+	require.Equal(t, 0, code, errs)
+	var sum map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &sum))
+	for _, k := range []string{"protocol", "seed", "nodes", "end", "events", "messages", "invariants", "metrics", "trace_sha256"} {
+		assert.Contains(t, sum, k)
+	}
+	assert.EqualValues(t, 9, sum["seed"])
+	trace, err := os.ReadFile(tr)
+	require.NoError(t, err)
+	assert.Equal(t, int(sum["events"].(float64)), strings.Count(string(trace), "\n"))
+	log, err := os.ReadFile(sv)
+	require.NoError(t, err)
+	assert.Contains(t, string(log), "P2 {\"P0\": 1, \"P1\": 2, \"P2\": 1}")
+	// --until overrides.
+	_, out2, _ := cli(t, vectorExample, "run", "-", "--json", "--until", "2ms")
+	var sum2 map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out2), &sum2))
+	assert.Less(t, sum2["events"].(float64), sum["events"].(float64))
+}
+
+func TestExitCodes(t *testing.T) {
+	code, _, errs := cli(t, `{"protocol": "script", "nodez": 3}`, "run", "-")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errs, `did you mean "nodes"?`)
+	code, _, errs = cli(t, "", "run", "no-such-file.json")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errs, "no such file, and not a protocol name")
+	code, _, errs = cli(t, "", "run", "scrpt")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errs, `did you mean "script"?`)
+	code, _, errs = cli(t, "", "rnu")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errs, `did you mean "run"?`)
+	code, _, _ = cli(t, "", "run", "-", "--seed", "x")
+	assert.Equal(t, 2, code)
+	// A violated invariant exits 1: a crashed process leaves its scripted
+	// events undone.
+	code, out, _ := cli(t, `{"protocol": "script", "nodes": 2, "until": "50ms",
+	  "workload": {"events": [{"at": "10ms", "node": 1, "do": "local"}]},
+	  "faults": [{"at": "5ms", "crash": 1}]}`, "run", "-")
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, "FAIL script-complete")
+}
+
+func TestCheckSweepsSeeds(t *testing.T) {
+	code, out, errs := cli(t, "", "check", "script", "--seeds", "20")
+	require.Equal(t, 0, code, errs)
+	assert.Contains(t, out, "all 20 seeds (1..20) pass")
+	code, out, _ = cli(t, `{"protocol": "script", "nodes": 2, "until": "50ms",
+	  "workload": {"events": [{"at": "10ms", "node": 1, "do": "local"}]},
+	  "faults": [{"at": "5ms", "crash": 1}]}`, "check", "-", "--seeds", "5", "--json")
+	assert.Equal(t, 1, code)
+	var res map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &res))
+	assert.EqualValues(t, 1, res["first_failing_seed"])
+	assert.Equal(t, "script-complete", res["invariant"])
+}
+
+func TestList(t *testing.T) {
+	code, out, _ := cli(t, "", "list")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "script")
+	code, out, _ = cli(t, "", "list", "--json")
+	require.Equal(t, 0, code)
+	var ps []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &ps))
+	require.NotEmpty(t, ps)
+	for _, p := range ps {
+		for _, k := range []string{"name", "title", "section", "params", "message_types", "invariants", "default"} {
+			assert.Contains(t, p, k, p["name"])
+		}
+	}
+}
