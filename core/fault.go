@@ -3,6 +3,7 @@ package core
 import (
 	"fmt"
 	"sort"
+	"time"
 )
 
 // Inject applies an action now, live, and records it so that a replay (seek,
@@ -274,4 +275,41 @@ func (s *Sim) InFlight() []*Msg {
 
 func sortMsgs(ms []*Msg) {
 	sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
+}
+
+// TimerInfo is a pending timer, for the inspector.
+type TimerInfo struct {
+	ID   int    `json:"id"`
+	Name string `json:"name"`
+	At   int64  `json:"at"` // virtual µs when it fires
+}
+
+// PendingTimers lists a process's timers that will still fire, by time.
+func (s *Sim) PendingTimers(node int) []TimerInfo {
+	var out []TimerInfo
+	for _, it := range s.q.items {
+		if it.kind != qTimer {
+			continue
+		}
+		t := &s.timers[it.ref]
+		if int(t.node) == node && !t.cancelled && t.epoch == s.epoch[node] && !s.crashed[node] {
+			out = append(out, TimerInfo{ID: int(it.ref), Name: t.name, At: int64(t.at / time.Microsecond)})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].At < out[j].At || out[i].At == out[j].At && out[i].ID < out[j].ID })
+	return out
+}
+
+// Output is the protocol's output as it stands (nil when it has none).
+func (s *Sim) Output() (out any) {
+	o, ok := s.inst.(Outputter)
+	if !ok {
+		return nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			out = map[string]any{"error": fmt.Sprint(r)}
+		}
+	}()
+	return o.Output(s)
 }

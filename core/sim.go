@@ -36,6 +36,7 @@ var chanStateNames = [...]string{"up", "cut", "held"}
 func (c ChanState) String() string { return chanStateNames[c] }
 
 type timerRec struct {
+	at        time.Duration
 	node      int32
 	epoch     uint32
 	cancelled bool
@@ -679,7 +680,7 @@ func (e *env) SetTimer(d time.Duration, name string, data any) TimerID {
 		d = 0
 	}
 	id := TimerID(len(s.timers))
-	s.timers = append(s.timers, timerRec{node: int32(e.id), epoch: s.epoch[e.id], name: name, data: data})
+	s.timers = append(s.timers, timerRec{at: s.now + d, node: int32(e.id), epoch: s.epoch[e.id], name: name, data: data})
 	s.push(s.now+d, qTimer, int32(id), 0)
 	return id
 }
