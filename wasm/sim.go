@@ -184,7 +184,6 @@ var simMethods = []simMethod{
 	{"exportScenario", false, func(h *simHandle, _ []js.Value) (any, error) {
 		return bytesString(h.sim.Scenario().JSON(h.sim.LiveActions())), nil
 	}},
-
 }
 
 // timeArg reads a virtual time in microseconds (a finite number >= 0;
