@@ -4,8 +4,13 @@
 // what is wrong and where (`scenario: faults[2].crash: node 7 does not exist
 // (nodes are 0..4)`); a Go panic is recovered and thrown the same way, and the
 // simulation it happened in stays usable at its previous state.
+// Messages start with the method's name (`inject: action.crash: P1 is already
+// crashed`, `events: cursor: expected an integer, got string`), except
+// scenario errors from validate/create, which start with `scenario:`.
+// Calling anything before `DistLab.ready` resolves throws.
 //
-// Times crossing the bridge are virtual microseconds (numbers).
+// Times crossing the bridge are virtual microseconds (numbers). Structured
+// results are fresh objects parsed from JSON (see wasm/BRIDGE.md): keep them.
 
 export interface Kindspec {
   name: string;
@@ -154,7 +159,8 @@ export interface CutVerdict { consistent: boolean; msg: number; send: number; re
 
 export interface Simulation {
   readonly id: number;
-  /** The validated scenario with defaults applied. */
+  /** The validated scenario with defaults written out (seed, nodes, until, topology,
+   *  network latency and fifo, parameters with defaults); loading it again gives the same run. */
   scenario(): Scenario;
   protocol(): ProtocolInfo;
 
@@ -162,7 +168,8 @@ export interface Simulation {
   run(): number;
   /** Process steps until at least one event is recorded (or the run is done). Returns events added. */
   step(): number;
-  /** Run up to and including virtual time t (µs). Returns events added. */
+  /** Run up to and including virtual time t (µs; fractions dropped, bounded by `until`),
+   *  leaving the clock at t. Returns events added. */
   runUntil(t: number): number;
   /** Run until at least k more events are recorded. Returns events added. */
   runEvents(k: number): number;
@@ -171,27 +178,39 @@ export interface Simulation {
   done(): boolean;
   nextTime(): number;    // µs of the next queued happening, -1 when none
 
-  /** Events [cursor, cursor+max) as one batch; cheap enough to call every frame. */
+  /** Events [cursor, cursor+max) as one batch; cheap enough to call every frame.
+   *  `max` defaults to 1000 and is capped at 100000 (continue from `next`).
+   *  `cursor` may be at most eventCount(): after a seek back, start again from a smaller one. */
   events(cursor: number, max?: number, opts?: { vc?: boolean }): EventBatch;
   event(i: number): TraceEvent; // with vc
   eventCount(): number;
 
+  /** Every process, including any the protocol added beyond the scenario's nodes (clients). */
   nodes(): NodeInfo[];
   node(id: number): NodeDetail;
   inFlight(): InFlightMsg[];
   channels(): ChannelInfo[];
 
-  /** Apply a fault or user action now (recorded; replays reproduce it). Throws on bad input. */
+  /** Apply a fault or user action now (recorded; replays reproduce it). Throws on bad input
+   *  (nothing is applied then) and when the run has stopped with a protocol error. A protocol
+   *  failure while applying the action does not throw: it stops the run and shows in
+   *  invariants() and summary().error, as it would during run(). */
   inject(action: Action | string): void;
+  /** The live actions applied so far, in the scenario's format (with `at` and `step`). */
   liveActions(): Action[];
 
-  /** Time travel: the same handle now shows the run as it was then. Injecting afterwards branches. */
+  /** Time travel: the same handle now shows the run as it was then. Injecting afterwards branches;
+   *  playing forward without injecting re-applies the recorded actions. `{event: -1}` is the very
+   *  start; a point past the end stops at the end. */
   seek(to: { step: number } | { event: number } | { time: number }): void;
 
   invariants(): InvariantResult[];
   summary(): Summary;
+  /** The exact text of `distlab run --json` (without the newline): exact even for seeds above 2^53. */
+  summaryJSON(): string;
 
-  /** Happens-before between two events. */
+  /** Happens-before between two events (events of the network as a whole, node -1, are
+   *  concurrent with everything). */
   relation(a: number, b: number): "before" | "after" | "concurrent" | "same";
   /** Per process: `past[p]` events of p are in e's causal past (a prefix); `future[p]` is the index of p's first event in e's causal future. */
   causal(e: number): { past: number[]; future: number[] };
@@ -204,20 +223,25 @@ export interface Simulation {
   exportShiViz(): string;    // ShiViz log
   exportScenario(): string;  // the scenario with the live actions folded in as faults
 
+  /** Free the simulation. Calling dispose again is fine; any other call afterwards throws. */
   dispose(): void;
 }
 
 export interface DistLabAPI {
   /** Resolves once the wasm is running. */
   readonly ready: Promise<void>;
+  /** The bridge's version ("" before ready). */
   readonly version: string;
   protocols(): ProtocolInfo[];
   protocol(name: string): ProtocolInfo;
-  /** Validates without building; returns the normalised scenario, or throws. */
+  /** Validates (the protocol's params and workload included); returns the normalised scenario
+   *  (as Simulation.scenario()), or throws. A seed above 2^53 must be passed in a JSON string. */
   validate(scenario: Scenario | string): Scenario;
   create(scenario: Scenario | string): Simulation;
-  /** Engine throughput on a message storm, measured inside the page. */
-  bench(opts?: { nodes?: number; events?: number }): { events: number; ms: number; events_per_sec: number };
+  /** Engine throughput on a message storm (core.StormProtocol: a complete graph, every process
+   *  forwarding tokens to random neighbours), measured inside the page. Defaults: 16 nodes,
+   *  200000 events; nodes 2..512, events 1..2000000. Blocks the page while it runs. */
+  bench(opts?: { nodes?: number; events?: number }): { nodes: number; events: number; ms: number; events_per_sec: number };
 }
 
 declare global {
