@@ -6,6 +6,7 @@ package protocols
 import (
 	"distlab/core"
 	"distlab/protocols/om"
+	"distlab/protocols/pbft"
 	"distlab/protocols/script"
 )
 
@@ -13,4 +14,5 @@ import (
 var Catalog = core.Catalog{
 	script.Protocol,
 	om.Protocol,
+	pbft.Protocol,
 }
