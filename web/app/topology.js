@@ -1,0 +1,645 @@
+// The topology view and editor. Links are drawn on a canvas (a complete graph
+// of a few hundred nodes has tens of thousands of them); nodes and messages
+// in flight are SVG so that they can be focused, clicked and labelled. Each
+// directed channel is drawn as the half of its link nearest its destination,
+// so a one-way cut shows on one half only.
+//
+// Modes: "select" (click selects, drag moves, right-click opens the node
+// menu), "edit" (drag from a node to another adds a link, click a link to
+// remove it, add/remove nodes), "partition" (click nodes to put them in
+// groups, then apply).
+
+import { h, s, clear, clamp, fmtTime } from "./dom.js";
+import { layout } from "./layout.js";
+import { openMenu, closeMenu } from "./menu.js";
+import { themeColors, alpha } from "./palette.js";
+
+const GROUP_NAMES = ["A", "B", "C", "D"];
+const MAX_MSGS_DRAWN = 400;
+
+export class TopologyView {
+  constructor(body, tools, app) {
+    this.body = body;
+    this.tools = tools;
+    this.app = app;
+    this.mode = "select";
+    this.groups = new Map(); // node -> group index (partition mode)
+    this.positions = []; // normalised
+    this.links = []; // {a, b, ab, ba} states ("up" | "cut" | "held" | null)
+    this.nodeEls = [];
+    this.msgEls = new Map();
+    this.lastNodesVersion = -1;
+    this.lastMsgsKey = "";
+    this.chanVersion = -1;
+    this.faultSeen = 0;
+    this.size = { w: 0, h: 0 };
+    this.colors = themeColors();
+
+    this.canvas = h("canvas", { "aria-hidden": "true", "data-testid": "topology-links" });
+    this.svg = s("svg", { class: "topo-svg", role: "group", "aria-label": "Processes and messages in flight", "data-testid": "topology" });
+    this.gNodes = s("g", { class: "nodes" });
+    this.gMsgs = s("g", { class: "msgs" });
+    this.dragLine = s("line", { class: "drag-line", visibility: "hidden" });
+    this.svg.append(this.dragLine, this.gNodes, this.gMsgs);
+    this.overlay = h("div", { class: "topo-overlay", "data-testid": "topology-overlay" });
+    this.legend = h("div", { class: "legend", "data-testid": "topology-legend" });
+    body.append(this.canvas, this.svg, this.overlay, this.legend);
+
+    this.buildTools();
+    new ResizeObserver(() => this.resize()).observe(body);
+    this.canvas.addEventListener("click", (e) => this.onCanvasClick(e));
+    this.svg.addEventListener("click", (e) => { if (e.target === this.svg) this.onCanvasClick(e); });
+    this.svg.addEventListener("contextmenu", (e) => { if (e.target === this.svg) e.preventDefault(); });
+    app.selection.on("node", () => this.refreshSelection());
+  }
+
+  // ---- toolbar ----
+  buildTools() {
+    const t = this.tools;
+    clear(t);
+    const modeBtn = (mode, label, key, tip) => {
+      const b = h("button", { type: "button", class: "btn small", "data-testid": "mode-" + mode, "aria-pressed": String(this.mode === mode), title: `${tip} (${key})`, text: label });
+      b.addEventListener("click", () => this.setMode(this.mode === mode && mode !== "select" ? "select" : mode));
+      return b;
+    };
+    this.modeButtons = {
+      select: modeBtn("select", "Select", "V", "Select, drag to move, right-click for the node menu"),
+      edit: modeBtn("edit", "Edit", "E", "Edit the topology: drag between nodes to link, click a link to remove it"),
+      partition: modeBtn("partition", "Partition", "P", "Click nodes to form groups, then apply"),
+    };
+    const heal = h("button", { type: "button", class: "btn small", "data-testid": "heal", title: "Heal every cut channel (H)", text: "Heal" });
+    heal.addEventListener("click", () => this.app.inject({ heal: true }));
+    this.inflightBtn = h("button", { type: "button", class: "btn small", "data-testid": "inflight-button", title: "Messages in flight: drop or delay one (M)", text: "In flight: 0" });
+    this.inflightBtn.addEventListener("click", () => this.openInflightMenu());
+    const relayout = h("button", { type: "button", class: "btn small", "data-testid": "relayout", title: "Forget dragged positions", text: "Re-layout" });
+    relayout.addEventListener("click", () => { this.app.state.positions = {}; this.reset(); });
+    this.modeExtra = h("span", { class: "tools", "data-testid": "mode-extra" });
+    t.append(this.modeButtons.select, this.modeButtons.edit, this.modeButtons.partition, h("span", { class: "sep" }), heal, this.inflightBtn, relayout, this.modeExtra);
+  }
+
+  setMode(mode) {
+    this.mode = mode;
+    for (const [m, b] of Object.entries(this.modeButtons)) b.setAttribute("aria-pressed", String(m === mode));
+    clear(this.modeExtra);
+    if (mode !== "partition") this.groups.clear();
+    if (mode === "edit") {
+      const add = h("button", { type: "button", class: "btn small", "data-testid": "add-node", title: "Add a node linked to the selected one (A)", text: "+ Node" });
+      add.addEventListener("click", () => this.addNode());
+      this.modeExtra.append(h("span", { class: "sep" }), add, h("span", { class: "hint", text: "drag node→node to link; click a link to remove" }));
+    } else if (mode === "partition") {
+      const apply = h("button", { type: "button", class: "btn small primary", "data-testid": "partition-apply", text: "Apply partition" });
+      apply.addEventListener("click", () => this.applyPartition());
+      const cancel = h("button", { type: "button", class: "btn small", "data-testid": "partition-cancel", text: "Cancel" });
+      cancel.addEventListener("click", () => this.setMode("select"));
+      this.modeExtra.append(h("span", { class: "sep" }), apply, cancel, h("span", { class: "hint", "data-testid": "partition-hint", text: "click nodes: A → B → C → none" }));
+    }
+    this.refreshNodes(true);
+    this.drawLinks();
+  }
+
+  // ---- lifecycle ----
+  /** Rebuilds everything for a new run (or a new layout). */
+  reset() {
+    const r = this.app.runner;
+    if (!r.sim) return;
+    closeMenu();
+    this.groups.clear();
+    this.n = r.nproc;
+    this.nodesN = this.app.nodeCount();
+    this.readChannels();
+    const shape = this.app.shape();
+    const und = this.links.filter((l) => l.a < this.nodesN && l.b < this.nodesN).map((l) => [l.a, l.b]);
+    this.positions = layout(shape, this.nodesN, und, this.n - this.nodesN);
+    const saved = this.app.state.positions;
+    for (const [k, v] of Object.entries(saved)) {
+      const i = Number(k);
+      if (i < this.n && Array.isArray(v)) this.positions[i] = [clamp(v[0], 0, 1), clamp(v[1], 0, 1)];
+    }
+    this.buildNodes();
+    clear(this.gMsgs);
+    this.msgEls.clear();
+    this.lastNodesVersion = -1;
+    this.lastMsgsKey = "";
+    this.faultSeen = 0;
+    this.buildLegend();
+    this.resize();
+  }
+
+  readChannels() {
+    const r = this.app.runner;
+    const chans = r.guard("channels", () => r.sim.channels()) || [];
+    const map = new Map();
+    for (const c of chans) {
+      const a = Math.min(c.from, c.to), b = Math.max(c.from, c.to);
+      const key = a * 65536 + b;
+      let l = map.get(key);
+      if (!l) { l = { a, b, ab: null, ba: null, heldAB: 0, heldBA: 0 }; map.set(key, l); }
+      if (c.from === a) { l.ab = c.state; l.heldAB = c.held; } else { l.ba = c.state; l.heldBA = c.held; }
+    }
+    this.links = [...map.values()];
+    this.linkKey = new Map(this.links.map((l) => [l.a * 65536 + l.b, l]));
+    this.chanVersion = r.version;
+  }
+
+  resize() {
+    const rect = this.body.getBoundingClientRect();
+    const w = Math.max(50, rect.width), hh = Math.max(50, rect.height);
+    this.size = { w, h: hh };
+    const dpr = window.devicePixelRatio || 1;
+    this.canvas.width = Math.round(w * dpr);
+    this.canvas.height = Math.round(hh * dpr);
+    this.svg.setAttribute("viewBox", `0 0 ${w} ${hh}`);
+    this.layoutGeometry();
+    this.placeNodes();
+    this.drawLinks();
+    this.lastMsgsKey = "";
+    this.updateMessages(true);
+  }
+
+  layoutGeometry() {
+    const { w, h: hh } = this.size;
+    const n = Math.max(1, this.n || 1);
+    this.r = clamp(Math.min(w, hh) / (3.2 * Math.sqrt(n) + 2), 4, 20);
+    this.showLabels = n <= 48 && this.r >= 9;
+    this.padX = this.r + (this.showLabels ? 44 : 10);
+    this.padTop = this.r + (this.showLabels ? 18 : 8);
+    this.padBottom = this.r + (this.showLabels ? 26 : 8);
+  }
+
+  xy(i) {
+    const p = this.positions[i] || [0.5, 0.5];
+    const { w, h: hh } = this.size;
+    return [this.padX + p[0] * Math.max(1, w - 2 * this.padX), this.padTop + p[1] * Math.max(1, hh - this.padTop - this.padBottom)];
+  }
+
+  toNorm(x, y) {
+    const { w, h: hh } = this.size;
+    return [clamp((x - this.padX) / Math.max(1, w - 2 * this.padX), 0, 1), clamp((y - this.padTop) / Math.max(1, hh - this.padTop - this.padBottom), 0, 1)];
+  }
+
+  // ---- nodes ----
+  buildNodes() {
+    clear(this.gNodes);
+    this.nodeEls = [];
+    for (let i = 0; i < this.n; i++) {
+      const g = s("g", { class: "node", tabindex: "0", role: "button", "data-testid": `node-${i}`, "data-node": String(i), "aria-haspopup": "menu" });
+      const title = s("title");
+      const halo = s("circle", { class: "halo", r: "0" });
+      const group = s("circle", { class: "group", r: "0" });
+      const ring = s("circle", { class: "ring", r: "0" });
+      const body = s("circle", { class: "body", r: "0" });
+      const cross = s("path", { class: "cross", stroke: "currentColor", "stroke-width": "2", fill: "none", visibility: "hidden" });
+      const name = s("text", { class: "name" });
+      const role = s("text", { class: "role" });
+      const badge = s("text", { class: "badge" });
+      g.append(title, halo, group, ring, body, cross, name, role, badge);
+      this.nodeEls.push({ g, title, halo, group, ring, body, cross, name, role, badge, info: null });
+      this.bindNode(g, i);
+      this.gNodes.append(g);
+    }
+  }
+
+  placeNodes() {
+    const r = this.r;
+    for (let i = 0; i < this.nodeEls.length; i++) {
+      const el = this.nodeEls[i];
+      const [x, y] = this.xy(i);
+      el.g.setAttribute("transform", `translate(${x.toFixed(1)},${y.toFixed(1)})`);
+      el.halo.setAttribute("r", String(r + 5));
+      el.group.setAttribute("r", String(r + 4));
+      el.ring.setAttribute("r", String(r + 3));
+      el.body.setAttribute("r", String(r));
+      const c = r * 0.55;
+      el.cross.setAttribute("d", `M${-c},${-c}L${c},${c}M${c},${-c}L${-c},${c}`);
+      el.name.setAttribute("font-size", String(Math.max(8, Math.min(12, r * 0.75))));
+      el.role.setAttribute("y", String(r + 13));
+      el.badge.setAttribute("y", String(-r - 7));
+    }
+  }
+
+  /** Refreshes node text, status and colours from sim.nodes() when the run moved. */
+  refreshNodes(force = false) {
+    const r = this.app.runner;
+    if (!r.sim || (!force && this.lastNodesVersion === r.version)) return;
+    this.lastNodesVersion = r.version;
+    const infos = r.guard("nodes", () => r.sim.nodes());
+    if (!infos) return;
+    const pal = r.palette;
+    const col = this.colors;
+    for (let i = 0; i < Math.min(infos.length, this.nodeEls.length); i++) {
+      const inf = infos[i];
+      const el = this.nodeEls[i];
+      el.info = inf;
+      const phase = r.cache.lastPhase(i);
+      const fill = inf.crashed ? col.grid : phase ? alpha(pal.phase(phase).color, 0.35) : col.panel;
+      el.body.setAttribute("fill", fill);
+      el.cross.setAttribute("visibility", inf.crashed ? "visible" : "hidden");
+      el.name.textContent = inf.name;
+      el.name.setAttribute("fill", inf.crashed ? col.muted : col.fg);
+      const text = inf.text || "";
+      const max = this.r >= 16 ? 26 : 18;
+      el.role.textContent = this.showLabels || this.app.selection.node === i ? (text.length > max ? text.slice(0, max - 1) + "…" : text) : "";
+      el.badge.textContent = inf.strategy ? `⚠ ${inf.strategy}` : inf.crashed ? "crashed" : "";
+      el.badge.setAttribute("fill", inf.strategy ? col.bad : col.muted);
+      el.g.classList.toggle("crashed", inf.crashed);
+      el.g.classList.toggle("traitor", !!inf.strategy);
+      el.g.dataset.crashed = String(inf.crashed);
+      el.g.dataset.strategy = inf.strategy || "";
+      el.g.dataset.text = text;
+      el.g.dataset.phase = phase;
+      const status = [inf.crashed ? "crashed" : "", inf.strategy ? `traitor (${inf.strategy})` : "", phase ? `phase ${phase}` : ""].filter(Boolean).join(", ");
+      el.title.textContent = `${inf.name}${status ? " — " + status : ""}\n${text}`;
+      el.g.setAttribute("aria-label", `${inf.name}${status ? ", " + status : ""}: ${text}. Press Enter for actions.`);
+      const g = this.groups.get(i);
+      for (let k = 0; k < GROUP_NAMES.length; k++) el.g.classList.toggle("group-" + k, g === k);
+      if (g !== undefined && this.mode === "partition") el.badge.textContent = `group ${GROUP_NAMES[g]}`;
+    }
+    this.refreshSelection();
+  }
+
+  refreshSelection() {
+    const sel = this.app.selection.node;
+    this.nodeEls.forEach((el, i) => el.g.classList.toggle("selected", i === sel));
+    this.drawLinks();
+  }
+
+  bindNode(g, i) {
+    let down = null;
+    g.addEventListener("pointerdown", (e) => {
+      if (e.button !== 0) return;
+      g.setPointerCapture(e.pointerId);
+      down = { x: e.clientX, y: e.clientY, moved: false, timer: 0 };
+      if (e.pointerType === "touch") down.timer = setTimeout(() => { if (down && !down.moved) { down.long = true; this.openNodeMenu(i, e.clientX, e.clientY); } }, 550);
+    });
+    g.addEventListener("pointermove", (e) => {
+      if (!down) return;
+      const dx = e.clientX - down.x, dy = e.clientY - down.y;
+      if (!down.moved && dx * dx + dy * dy < 16) return;
+      down.moved = true;
+      clearTimeout(down.timer);
+      const pt = this.svgPoint(e);
+      if (this.mode === "edit") {
+        const [x0, y0] = this.xy(i);
+        this.dragLine.setAttribute("x1", x0); this.dragLine.setAttribute("y1", y0);
+        this.dragLine.setAttribute("x2", pt.x); this.dragLine.setAttribute("y2", pt.y);
+        this.dragLine.setAttribute("visibility", "visible");
+      } else if (this.mode === "select") {
+        this.positions[i] = this.toNorm(pt.x, pt.y);
+        this.app.state.positions[i] = this.positions[i].map((v) => +v.toFixed(4));
+        this.placeNodes();
+        this.drawLinks();
+        this.updateMessages(true);
+      }
+    });
+    const end = (e) => {
+      if (!down) return;
+      clearTimeout(down.timer);
+      const d = down;
+      down = null;
+      if (d.long) return;
+      if (this.mode === "edit" && d.moved) {
+        this.dragLine.setAttribute("visibility", "hidden");
+        const pt = this.svgPoint(e);
+        const j = this.nodeAt(pt.x, pt.y);
+        if (j >= 0 && j !== i) this.addLink(i, j);
+        return;
+      }
+      if (!d.moved && e.type === "pointerup") this.activate(i, e);
+    };
+    g.addEventListener("pointerup", end);
+    g.addEventListener("pointercancel", () => { down = null; this.dragLine.setAttribute("visibility", "hidden"); });
+    g.addEventListener("contextmenu", (e) => {
+      e.preventDefault();
+      this.app.selection.setNode(i);
+      this.openNodeMenu(i, e.clientX, e.clientY);
+    });
+    g.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" || e.key === " " || e.key === "ContextMenu" || (e.key === "F10" && e.shiftKey)) {
+        e.preventDefault();
+        e.stopPropagation();
+        if (this.mode === "partition" && e.key !== "ContextMenu") { this.cycleGroup(i); return; }
+        this.app.selection.setNode(i);
+        const r = g.getBoundingClientRect();
+        this.openNodeMenu(i, r.right, r.top);
+      } else if (e.key === "ArrowRight" || e.key === "ArrowDown") {
+        e.preventDefault(); e.stopPropagation();
+        this.nodeEls[(i + 1) % this.n]?.g.focus();
+      } else if (e.key === "ArrowLeft" || e.key === "ArrowUp") {
+        e.preventDefault(); e.stopPropagation();
+        this.nodeEls[(i - 1 + this.n) % this.n]?.g.focus();
+      }
+    });
+    g.addEventListener("focus", () => this.app.selection.setNode(i));
+  }
+
+  activate(i, e) {
+    if (this.mode === "partition") { this.cycleGroup(i); return; }
+    this.app.selection.setNode(i);
+  }
+
+  cycleGroup(i) {
+    const g = this.groups.get(i);
+    const next = g === undefined ? 0 : g + 1;
+    if (next >= 3) this.groups.delete(i); else this.groups.set(i, next);
+    this.refreshNodes(true);
+  }
+
+  svgPoint(e) {
+    const r = this.svg.getBoundingClientRect();
+    return { x: e.clientX - r.left, y: e.clientY - r.top };
+  }
+
+  nodeAt(x, y) {
+    let best = -1, bd = (this.r + 6) ** 2;
+    for (let i = 0; i < this.n; i++) {
+      const [nx, ny] = this.xy(i);
+      const d = (nx - x) ** 2 + (ny - y) ** 2;
+      if (d <= bd) { bd = d; best = i; }
+    }
+    return best;
+  }
+
+  // ---- node menu ----
+  openNodeMenu(i, x, y) {
+    const r = this.app.runner;
+    const inf = this.nodeEls[i]?.info || r.guard("node", () => r.sim.nodes()[i]);
+    if (!inf) return;
+    const info = r.info;
+    const items = [{ title: `${inf.name}${inf.crashed ? " (crashed)" : ""}${inf.strategy ? ` — traitor: ${inf.strategy}` : ""}` }];
+    items.push({ label: "Inspect", testid: "menu-inspect", onSelect: () => { this.app.selection.setNode(i); this.app.focusInspector(); } });
+    items.push(inf.crashed
+      ? { label: "Recover", testid: "menu-recover", onSelect: () => this.app.inject({ recover: i }) }
+      : { label: "Crash", testid: "menu-crash", onSelect: () => this.app.inject({ crash: i }) });
+    if (info.strategies.length) {
+      items.push({ title: inf.strategy ? "Change traitor strategy" : "Make traitor" });
+      for (const st of info.strategies) {
+        items.push({ label: st.name + (st.name === inf.strategy ? " ✓" : ""), sub: true, testid: `menu-traitor-${st.name}`, disabled: st.name === inf.strategy, onSelect: () => this.app.inject({ byzantine: i, strategy: st.name }) });
+      }
+    } else {
+      items.push({ label: "Make traitor (this protocol has no strategies)", testid: "menu-traitor-none", disabled: true });
+    }
+    const others = [];
+    for (let j = 0; j < this.nodesN; j++) if (j !== i) others.push(j);
+    if (i < this.nodesN && others.length) items.push({ label: "Isolate (partition from the rest)", testid: "menu-isolate", onSelect: () => this.app.inject({ partition: [[i], others] }) });
+    items.push("-");
+    if (i < this.nodesN) {
+      const input = h("input", { type: "number", min: "0", max: String(this.nodesN - 1), step: "1", "aria-label": "Link to node number", "data-testid": "menu-link-target" });
+      const go = h("button", { type: "button", class: "btn small", text: "Link", "data-testid": "menu-link-go" });
+      go.addEventListener("click", () => { const j = Number(input.value); closeMenu(); this.addLink(i, j); });
+      input.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); go.click(); } });
+      items.push({ element: h("div", { class: "delay-row" }, h("span", { text: "Link to P" }), input, go) });
+      items.push({ label: "Remove this node", testid: "menu-remove-node", disabled: this.nodesN <= (info.min_nodes || 1), onSelect: () => this.removeNode(i) });
+    }
+    openMenu(x, y, items, { label: `Actions for ${inf.name}`, testid: "node-menu", returnFocus: this.nodeEls[i]?.g });
+  }
+
+  // ---- editing ----
+  addNode() {
+    const sel = this.app.selection.node;
+    const anchor = sel >= 0 && sel < this.nodesN ? sel : this.nodesN - 1;
+    const id = this.nodesN;
+    const near = this.positions[anchor] || [0.5, 0.5];
+    this.app.state.positions[id] = [clamp(near[0] + 0.08, 0, 1), clamp(near[1] + 0.08, 0, 1)];
+    this.app.editTopology((edges) => { if (anchor >= 0) edges.push([anchor, id]); }, { addNode: true, what: `add P${id}` });
+  }
+
+  removeNode(i) {
+    this.app.editTopology((edges) => {
+      for (let k = edges.length - 1; k >= 0; k--) {
+        if (edges[k][0] === i || edges[k][1] === i) edges.splice(k, 1);
+      }
+      for (const e of edges) { if (e[0] > i) e[0]--; if (e[1] > i) e[1]--; }
+    }, { removeNode: i, what: `remove P${i}` });
+  }
+
+  addLink(i, j) {
+    if (!Number.isInteger(j) || j < 0 || j >= this.nodesN) { this.app.notify.error(`there is no node ${j} (nodes are 0..${this.nodesN - 1})`, "Cannot add the link"); return; }
+    if (i === j) { this.app.notify.error("a node cannot link to itself", "Cannot add the link"); return; }
+    const a = Math.min(i, j), b = Math.max(i, j);
+    if (this.linkKey.has(a * 65536 + b)) { this.app.notify.info(`P${a} and P${b} are already linked.`); return; }
+    this.app.editTopology((edges) => edges.push([i, j]), { what: `link P${i}–P${j}` });
+  }
+
+  removeLink(l) {
+    this.app.editTopology((edges) => {
+      for (let k = edges.length - 1; k >= 0; k--) {
+        const [x, y] = edges[k];
+        if ((x === l.a && y === l.b) || (x === l.b && y === l.a)) edges.splice(k, 1);
+      }
+    }, { what: `remove the link P${l.a}–P${l.b}` });
+  }
+
+  applyPartition() {
+    const groups = [[], [], []];
+    for (const [node, g] of [...this.groups.entries()].sort((x, y) => x[0] - y[0])) groups[g].push(node);
+    const nonEmpty = groups.filter((g) => g.length);
+    if (nonEmpty.length < 2) {
+      this.app.notify.error("a partition needs at least two groups: click nodes to put them in groups A and B", "Cannot partition");
+      return;
+    }
+    if (this.app.inject({ partition: nonEmpty })) this.setMode("select");
+  }
+
+  // ---- links ----
+  linkAt(x, y) {
+    let best = null, bd = 36;
+    for (const l of this.links) {
+      const [x1, y1] = this.xy(l.a), [x2, y2] = this.xy(l.b);
+      const dx = x2 - x1, dy = y2 - y1;
+      const len2 = dx * dx + dy * dy || 1;
+      const t = clamp(((x - x1) * dx + (y - y1) * dy) / len2, 0, 1);
+      const d = (x1 + t * dx - x) ** 2 + (y1 + t * dy - y) ** 2;
+      if (d < bd) { bd = d; best = l; }
+    }
+    return best;
+  }
+
+  onCanvasClick(e) {
+    const pt = this.svgPoint(e);
+    const l = this.linkAt(pt.x, pt.y);
+    if (!l) { if (this.mode === "select") this.app.selection.setNode(-1); return; }
+    this.openLinkMenu(l, e.clientX, e.clientY);
+  }
+
+  openLinkMenu(l, x, y) {
+    const items = [{ title: `Link P${l.a} – P${l.b}` }];
+    for (const [from, to, st] of [[l.a, l.b, l.ab], [l.b, l.a, l.ba]]) {
+      if (!st) continue;
+      if (st === "up") items.push({ label: `Cut P${from} → P${to} (one way)`, testid: `link-cut-${from}-${to}`, onSelect: () => this.app.inject({ cut: [from, to] }) });
+      if (st === "up") items.push({ label: `Hold P${from} → P${to}`, testid: `link-hold-${from}-${to}`, onSelect: () => this.app.inject({ hold: [from, to] }) });
+      if (st === "held") items.push({ label: `Release P${from} → P${to}`, testid: `link-release-${from}-${to}`, onSelect: () => this.app.inject({ release: [from, to] }) });
+    }
+    if (l.ab === "up" && l.ba === "up") items.push({ label: "Cut both ways", testid: "link-cut-both", onSelect: () => { this.app.inject({ cut: [l.a, l.b] }) && this.app.inject({ cut: [l.b, l.a] }); } });
+    if (l.ab === "cut" || l.ba === "cut") items.push({ label: "Heal the network", testid: "link-heal", onSelect: () => this.app.inject({ heal: true }) });
+    if (l.a < this.nodesN && l.b < this.nodesN) {
+      items.push("-");
+      items.push({ label: "Remove this link (restarts the run)", testid: "link-remove", onSelect: () => this.removeLink(l) });
+    }
+    openMenu(x, y, items, { label: `Link P${l.a}–P${l.b}`, testid: "link-menu" });
+  }
+
+  drawLinks() {
+    const ctx = this.canvas.getContext("2d");
+    if (!ctx || !this.size.w) return;
+    const dpr = window.devicePixelRatio || 1;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, this.size.w, this.size.h);
+    const col = this.colors;
+    const sel = this.app.selection.node;
+    const many = this.links.length > 2000;
+    ctx.lineCap = "round";
+    const half = (x1, y1, x2, y2, st, hi) => {
+      const mx = (x1 + x2) / 2, my = (y1 + y2) / 2;
+      ctx.beginPath();
+      ctx.moveTo(mx, my);
+      ctx.lineTo(x2, y2);
+      if (st === "cut") { ctx.strokeStyle = col.bad; ctx.setLineDash([5, 4]); ctx.lineWidth = 2; }
+      else if (st === "held") { ctx.strokeStyle = col.warn; ctx.setLineDash([2, 3]); ctx.lineWidth = 2.5; }
+      else { ctx.strokeStyle = hi ? col.accent : col.faint; ctx.setLineDash([]); ctx.lineWidth = hi ? 2 : many ? 0.5 : 1.5; }
+      ctx.stroke();
+    };
+    for (const l of this.links) {
+      const extra = l.a >= this.nodesN || l.b >= this.nodesN;
+      const [x1, y1] = this.xy(l.a), [x2, y2] = this.xy(l.b);
+      const hi = sel === l.a || sel === l.b;
+      ctx.globalAlpha = extra && !hi ? 0.35 : 1;
+      if (l.ab) half(x1, y1, x2, y2, l.ab, hi);
+      if (l.ba) half(x2, y2, x1, y1, l.ba, hi);
+      if (!l.ab || !l.ba) {
+        // One-way link: an arrowhead at the destination.
+        const [fx, fy, tx, ty] = l.ab ? [x1, y1, x2, y2] : [x2, y2, x1, y1];
+        const ang = Math.atan2(ty - fy, tx - fx);
+        const ex = tx - Math.cos(ang) * (this.r + 2), ey = ty - Math.sin(ang) * (this.r + 2);
+        ctx.setLineDash([]);
+        ctx.fillStyle = hi ? col.accent : col.muted;
+        ctx.beginPath();
+        ctx.moveTo(ex, ey);
+        ctx.lineTo(ex - 9 * Math.cos(ang - 0.4), ey - 9 * Math.sin(ang - 0.4));
+        ctx.lineTo(ex - 9 * Math.cos(ang + 0.4), ey - 9 * Math.sin(ang + 0.4));
+        ctx.fill();
+      }
+    }
+    ctx.globalAlpha = 1;
+    ctx.setLineDash([]);
+  }
+
+  // ---- messages in flight ----
+  updateMessages(force = false) {
+    const r = this.app.runner;
+    if (!r.sim) return;
+    const now = r.sim.now();
+    const key = `${r.version}:${now}`;
+    if (!force && key === this.lastMsgsKey) return;
+    this.lastMsgsKey = key;
+    const list = r.guard("in flight", () => r.sim.inFlight()) || [];
+    this.inflight = list;
+    this.inflightBtn.textContent = `In flight: ${list.length}`;
+    const seen = new Set();
+    const pal = r.palette;
+    const mr = clamp(this.r * 0.32, 3, 6);
+    let drawn = 0;
+    for (const m of list) {
+      if (drawn >= MAX_MSGS_DRAWN) break;
+      drawn++;
+      seen.add(m.id);
+      let el = this.msgEls.get(m.id);
+      if (!el) {
+        el = s("circle", { class: "msg", "data-testid": `msg-${m.id}`, "data-msg": String(m.id) });
+        const t = s("title");
+        el.append(t);
+        el.addEventListener("click", (e) => { e.stopPropagation(); this.openMsgMenu(Number(el.dataset.msg), e.clientX, e.clientY); });
+        this.gMsgs.append(el);
+        this.msgEls.set(m.id, el);
+      }
+      const [x1, y1] = this.xy(m.from), [x2, y2] = this.xy(m.to);
+      let f = m.status === "held" ? 0.82 : m.due > m.sent ? clamp((now - m.sent) / (m.due - m.sent), 0, 1) : 1;
+      const x = x1 + (x2 - x1) * f, y = y1 + (y2 - y1) * f;
+      el.setAttribute("cx", x.toFixed(1));
+      el.setAttribute("cy", y.toFixed(1));
+      el.setAttribute("r", String(mr));
+      el.setAttribute("fill", pal.type(m.type).color);
+      el.classList.toggle("held", m.status === "held");
+      el.dataset.type = m.type;
+      el.firstChild.textContent = `${m.type} #${m.id} ${this.name(m.from)}→${this.name(m.to)}: ${m.text}${m.status === "held" ? " (held)" : ""}`;
+    }
+    for (const [id, el] of this.msgEls) {
+      if (!seen.has(id)) { el.remove(); this.msgEls.delete(id); }
+    }
+    this.overlay.textContent = list.length > MAX_MSGS_DRAWN ? `${MAX_MSGS_DRAWN} of ${list.length} messages shown` : "";
+  }
+
+  name(i) {
+    return this.nodeEls[i]?.info?.name || `P${i}`;
+  }
+
+  openMsgMenu(id, x, y) {
+    const m = (this.inflight || []).find((q) => q.id === id);
+    if (!m) return;
+    const by = h("input", { type: "text", value: "20ms", "aria-label": "Delay by", "data-testid": "msg-delay-by", spellcheck: "false" });
+    const delayBtn = h("button", { type: "button", class: "btn small", text: "Delay", "data-testid": "msg-delay" });
+    delayBtn.addEventListener("click", () => { closeMenu(); this.app.inject({ delay: { id, by: by.value.trim() } }); });
+    by.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); delayBtn.click(); } });
+    openMenu(x, y, [
+      { title: `${m.type} #${m.id}: ${this.name(m.from)} → ${this.name(m.to)}` },
+      { title: `${m.text} · sent ${fmtTime(m.sent)}, due ${fmtTime(m.due)}${m.status === "held" ? " · held" : ""}` },
+      { label: "Drop this message", testid: "msg-drop", onSelect: () => this.app.inject({ drop: { id } }) },
+      { element: h("div", { class: "delay-row" }, h("span", { text: "Delay by" }), by, delayBtn) },
+    ], { label: `Message ${m.id}`, testid: "msg-menu" });
+  }
+
+  openInflightMenu() {
+    const list = this.inflight || [];
+    const r = this.inflightBtn.getBoundingClientRect();
+    if (!list.length) { openMenu(r.left, r.bottom + 4, [{ title: "No message is in flight." }], { testid: "inflight-menu" }); return; }
+    const items = [{ title: `${list.length} in flight${list.length > 40 ? " (first 40)" : ""}` }];
+    for (const m of list.slice(0, 40)) {
+      items.push({ label: `${m.type} #${m.id} ${this.name(m.from)}→${this.name(m.to)} (due ${fmtTime(m.due)})`, testid: `inflight-${m.id}`, onSelect: () => {
+        const el = this.msgEls.get(m.id);
+        const b = el ? el.getBoundingClientRect() : r;
+        this.openMsgMenu(m.id, b.right, b.top);
+      } });
+    }
+    openMenu(r.left, r.bottom + 4, items, { label: "Messages in flight", testid: "inflight-menu" });
+  }
+
+  buildLegend() {
+    clear(this.legend);
+    const r = this.app.runner;
+    for (const t of r.info.message_types.slice(0, 8)) {
+      const c = r.palette.type(t.name);
+      this.legend.append(h("span", { class: "chip", title: t.doc || t.name }, h("span", { class: "swatch dot", style: { background: c.color } }), t.name));
+    }
+  }
+
+  /** Called every animation frame. */
+  frame() {
+    const r = this.app.runner;
+    if (!r.sim || !this.nodeEls.length) return;
+    // Channel states change only through faults: re-read them when one was recorded.
+    const ev = r.cache.events;
+    let faultNow = false;
+    for (let i = Math.min(this.faultSeen, ev.length); i < ev.length; i++) {
+      if (ev[i].kind === "fault") { faultNow = true; }
+    }
+    if (this.faultSeen > ev.length) faultNow = true;
+    this.faultSeen = ev.length;
+    if (faultNow || this.chanDirty) {
+      this.chanDirty = false;
+      this.readChannels();
+      this.drawLinks();
+    }
+    this.refreshNodes();
+    this.updateMessages();
+  }
+
+  /** Marks channel states as stale (after a seek or an injected action). */
+  invalidateChannels() {
+    this.chanDirty = true;
+  }
+
+  themeChanged() {
+    this.colors = themeColors();
+    this.drawLinks();
+    this.refreshNodes(true);
+  }
+}
