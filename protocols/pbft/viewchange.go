@@ -93,9 +93,14 @@ func (r *replica) onViewChange(env core.Env, from int, vc ViewChange) {
 		// A replica left behind gets the NEW-VIEW of the current view again,
 		// or this replica's own VIEW-CHANGE for a later view (so that it can
 		// join by the f+1 rule).
+		// It also gets this replica's VIEW-CHANGE for its own view, in case
+		// that one was lost and it is all it lacks.
 		if nv, ok := r.newViews[r.view]; ok && !r.changing {
 			r.send(env, from, nv)
 		} else if own, ok := r.viewChanges[r.view][r.id]; ok && r.changing {
+			if old, ok := r.viewChanges[vc.V][r.id]; ok && vc.V < r.view {
+				r.send(env, from, old)
+			}
 			r.send(env, from, own)
 		}
 		return
