@@ -92,14 +92,6 @@ func intArg(method, name string, v js.Value, lo, hi int64) (int64, error) {
 	return int64(f), nil
 }
 
-// optIntArg is intArg with a default for undefined.
-func optIntArg(method, name string, v js.Value, lo, hi, def int64) (int64, error) {
-	if v.IsUndefined() {
-		return def, nil
-	}
-	return intArg(method, name, v, lo, hi)
-}
-
 // jsonArg accepts a JSON string or a plain object/array (stringified here)
 // and returns JSON text for core's path-aware parser.
 func jsonArg(method, what string, v js.Value, objectOK bool) (data []byte, err error) {

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"syscall/js"
 	"time"
@@ -232,9 +233,18 @@ func parseBatch(method string, s *core.Sim, args []js.Value) (batchArgs, error) 
 	if err != nil {
 		return batchArgs{}, err
 	}
-	limit, err := optIntArg(method, "max", arg(args, 1), 0, 1<<53, eventsDefaultMax)
-	if err != nil {
-		return batchArgs{}, err
+	limit := int64(eventsDefaultMax)
+	if m := arg(args, 1); !m.IsUndefined() {
+		// Any whole count >= 0, even Infinity, asks for as much as a batch holds.
+		f := math.NaN()
+		if typeOf(m) == "number" {
+			f = m.Float()
+		}
+		if !(f >= 0) || f != math.Trunc(f) {
+			_, err := intArg(method, "max", m, 0, eventsMaxBatch) // says what is wrong
+			return batchArgs{}, err
+		}
+		limit = int64(min(f, eventsMaxBatch))
 	}
 	b := batchArgs{from: int(cursor), to: int(cursor + min(limit, eventsMaxBatch, int64(n)-cursor))}
 	switch o := arg(args, 2); typeOf(o) {
