@@ -82,7 +82,7 @@ func TestBenchSideBySide(t *testing.T) {
 	fmt.Fprintf(&b, "  %-26s%6.2f M events/s  (%.0f ns/event)\n", "native ("+runtime.Version()+"):", median(native)/1e6, 1e9/median(native))
 	fmt.Fprintf(&b, "  %-26s%6.2f M events/s  (%.0f ns/event)\n", "wasm in Node "+r.Node+":", median(wasm)/1e6, 1e9/median(wasm))
 	fmt.Fprintf(&b, "  %-26s%6.2f\n", "wasm / native:", median(wasm)/median(native))
-	fmt.Fprintf(&b, "event batches across the bridge, %v events per call (µs per event, median of 9)\n", r.Bridge["events"])
+	fmt.Fprintf(&b, "event batches across the bridge, %v events per call (µs per event, median of 5)\n", r.Bridge["events"])
 	for _, k := range []string{"json", "objects", "json_text_only", "json_vc", "objects_vc", "json_text_only_vc"} {
 		if m, ok := r.Bridge[k].(map[string]any); ok {
 			fmt.Fprintf(&b, "  %-20s %6.2f µs/event\n", k, m["us_per_event"])
