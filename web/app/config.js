@@ -8,7 +8,8 @@
 // is marked invalid and the previous run stays as it was.
 
 import { h, clear, parseDur, durString } from "./dom.js";
-import { clone, describeAction, actionVerb } from "./state.js";
+import { clone, describeAction } from "./state.js";
+import { typeSwatch } from "./palette.js";
 
 export const SHAPES = ["complete", "ring", "line", "star", "grid", "tree", "random"];
 
@@ -119,15 +120,7 @@ export class ConfigPanel {
   }
 
   typeSwatch(name) {
-    const t = this.app.runner.palette.type(name);
-    const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-    svg.setAttribute("width", "18"); svg.setAttribute("height", "6"); svg.setAttribute("aria-hidden", "true");
-    const l = document.createElementNS("http://www.w3.org/2000/svg", "line");
-    l.setAttribute("x1", "0"); l.setAttribute("x2", "18"); l.setAttribute("y1", "3"); l.setAttribute("y2", "3");
-    l.setAttribute("stroke", t.color); l.setAttribute("stroke-width", "3");
-    if (t.dash.length) l.setAttribute("stroke-dasharray", t.dash.join(" "));
-    svg.append(l);
-    return svg;
+    return typeSwatch(this.app.runner.palette.type(name));
   }
 
   // ---- run ----

@@ -5,6 +5,18 @@
 // else yields null (the string is then shown as it is).
 
 export function evalExpected(src, N) {
+  // "O(n²): 2n²−n+1 plus checkpoints": try the whole, then the part after a colon, then its leading formula.
+  const text = String(src);
+  const tail = text.includes(":") ? text.slice(text.lastIndexOf(":") + 1) : "";
+  for (const cand of [text, tail, tail.split(/\s+(?:plus|per|messages?)\b/)[0]]) {
+    if (!cand) continue;
+    const v = evalOne(cand, N);
+    if (v !== null) return v;
+  }
+  return null;
+}
+
+function evalOne(src, N) {
   let s = String(src).trim().replace(/^O\((.*)\)$/, "$1").replace(/\s+/g, "");
   if (!s) return null;
   let i = 0;

@@ -166,7 +166,7 @@ function normalise(pos) {
 
 /** Squeezes the nodes to the right and stacks the extra processes (clients) in a column on the left. */
 function withExtras(pos, extra) {
-  const out = pos.map(([x, y]) => [0.2 + 0.8 * x, y]);
+  const out = pos.map(([x, y]) => [0.3 + 0.7 * x, y]);
   for (let i = 0; i < extra; i++) out.push([0, extra === 1 ? 0.5 : 0.15 + (0.7 * i) / (extra - 1)]);
   return out;
 }

@@ -87,3 +87,17 @@ export function alpha(hex, a) {
   const n = parseInt(m[1], 16);
   return `rgba(${n >> 16},${(n >> 8) & 255},${n & 255},${a})`;
 }
+
+/** A short line in a message type's colour and dash pattern (legends, chips). */
+export function typeSwatch(t) {
+  const NS = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(NS, "svg");
+  svg.setAttribute("width", "18");
+  svg.setAttribute("height", "6");
+  svg.setAttribute("aria-hidden", "true");
+  const l = document.createElementNS(NS, "line");
+  for (const [k, v] of [["x1", "0"], ["x2", "18"], ["y1", "3"], ["y2", "3"], ["stroke", t.color], ["stroke-width", "3"]]) l.setAttribute(k, v);
+  if (t.dash.length) l.setAttribute("stroke-dasharray", t.dash.join(" "));
+  svg.append(l);
+  return svg;
+}

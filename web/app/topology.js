@@ -12,7 +12,7 @@
 import { h, s, clear, clamp, fmtTime } from "./dom.js";
 import { layout } from "./layout.js";
 import { openMenu, closeMenu } from "./menu.js";
-import { themeColors, alpha } from "./palette.js";
+import { themeColors, alpha, typeSwatch } from "./palette.js";
 
 const GROUP_NAMES = ["A", "B", "C", "D"];
 const MAX_MSGS_DRAWN = 400;
@@ -43,7 +43,8 @@ export class TopologyView {
     this.svg.append(this.dragLine, this.gNodes, this.gMsgs);
     this.overlay = h("div", { class: "topo-overlay", "data-testid": "topology-overlay" });
     this.legend = h("div", { class: "legend", "data-testid": "topology-legend" });
-    body.append(this.canvas, this.svg, this.overlay, this.legend);
+    body.append(this.canvas, this.svg, this.overlay);
+    body.parentElement.append(this.legend);
 
     this.buildTools();
     new ResizeObserver(() => this.resize()).observe(body);
@@ -137,6 +138,8 @@ export class TopologyView {
       if (c.from === a) { l.ab = c.state; l.heldAB = c.held; } else { l.ba = c.state; l.heldBA = c.held; }
     }
     this.links = [...map.values()];
+    this.svg.dataset.links = String(this.links.filter((l) => l.a < this.app.nodeCount() && l.b < this.app.nodeCount()).length);
+    this.svg.dataset.cut = String(chans.filter((c) => c.state === "cut").length);
     this.linkKey = new Map(this.links.map((l) => [l.a * 65536 + l.b, l]));
     this.chanVersion = r.version;
   }
@@ -215,6 +218,19 @@ export class TopologyView {
       el.role.setAttribute("y", String(r + 13));
       el.badge.setAttribute("y", String(-r - 7));
     }
+    // How many characters of a node's text fit before it runs into a neighbour's.
+    this.labelChars = [];
+    const pts = this.nodeEls.map((_, i) => this.xy(i));
+    for (let i = 0; i < pts.length; i++) {
+      let room = this.size.w;
+      for (let j = 0; j < pts.length && pts.length <= 64; j++) {
+        if (j === i || Math.abs(pts[j][1] - pts[i][1]) > 26) continue;
+        room = Math.min(room, Math.abs(pts[j][0] - pts[i][0]));
+      }
+      room = Math.min(room, 2 * Math.min(pts[i][0], this.size.w - pts[i][0]));
+      this.labelChars.push(clamp(Math.floor((room - 10) / 6.2), 6, 30));
+    }
+    this.lastNodesVersion = -1;
   }
 
   /** Refreshes node text, status and colours from sim.nodes() when the run moved. */
@@ -237,7 +253,7 @@ export class TopologyView {
       el.name.textContent = inf.name;
       el.name.setAttribute("fill", inf.crashed ? col.muted : col.fg);
       const text = inf.text || "";
-      const max = this.r >= 16 ? 26 : 18;
+      const max = this.labelChars?.[i] ?? 18;
       el.role.textContent = this.showLabels || this.app.selection.node === i ? (text.length > max ? text.slice(0, max - 1) + "…" : text) : "";
       el.badge.textContent = inf.strategy ? `⚠ ${inf.strategy}` : inf.crashed ? "crashed" : "";
       el.badge.setAttribute("fill", inf.strategy ? col.bad : col.muted);
@@ -394,7 +410,15 @@ export class TopologyView {
   }
 
   // ---- editing ----
+  /** Keeps the picture stable across an edit: every node stays where it is now. */
+  pinPositions() {
+    for (let i = 0; i < this.nodesN; i++) {
+      if (this.positions[i]) this.app.state.positions[i] = this.positions[i].map((v) => +v.toFixed(4));
+    }
+  }
+
   addNode() {
+    this.pinPositions();
     const sel = this.app.selection.node;
     const anchor = sel >= 0 && sel < this.nodesN ? sel : this.nodesN - 1;
     const id = this.nodesN;
@@ -404,6 +428,7 @@ export class TopologyView {
   }
 
   removeNode(i) {
+    this.pinPositions();
     this.app.editTopology((edges) => {
       for (let k = edges.length - 1; k >= 0; k--) {
         if (edges[k][0] === i || edges[k][1] === i) edges.splice(k, 1);
@@ -417,10 +442,12 @@ export class TopologyView {
     if (i === j) { this.app.notify.error("a node cannot link to itself", "Cannot add the link"); return; }
     const a = Math.min(i, j), b = Math.max(i, j);
     if (this.linkKey.has(a * 65536 + b)) { this.app.notify.info(`P${a} and P${b} are already linked.`); return; }
-    this.app.editTopology((edges) => edges.push([i, j]), { what: `link P${i}–P${j}` });
+    this.pinPositions();
+    this.app.editTopology((edges, directed) => { edges.push([i, j]); if (directed) edges.push([j, i]); }, { what: `link P${i}–P${j}` });
   }
 
   removeLink(l) {
+    this.pinPositions();
     this.app.editTopology((edges) => {
       for (let k = edges.length - 1; k >= 0; k--) {
         const [x, y] = edges[k];
@@ -605,9 +632,9 @@ export class TopologyView {
   buildLegend() {
     clear(this.legend);
     const r = this.app.runner;
-    for (const t of r.info.message_types.slice(0, 8)) {
+    for (const t of r.info.message_types.slice(0, 12)) {
       const c = r.palette.type(t.name);
-      this.legend.append(h("span", { class: "chip", title: t.doc || t.name }, h("span", { class: "swatch dot", style: { background: c.color } }), t.name));
+      this.legend.append(h("span", { class: "chip", title: t.doc || t.name }, typeSwatch(c), t.name));
     }
   }
 
