@@ -357,8 +357,13 @@ func (a Action) JSON() map[string]any {
 	return m
 }
 
-// String is a one-line description of the action.
+// String is a one-line description of the action, naming processes P<id>.
 func (a Action) String() string {
+	return a.Describe(func(id int) string { return fmt.Sprintf("P%d", id) })
+}
+
+// Describe is a one-line description naming processes with name.
+func (a Action) Describe(name func(int) string) string {
 	switch a.Kind {
 	case "crash":
 		if t := a.After; t != nil {
@@ -366,32 +371,36 @@ func (a Action) String() string {
 			if typ == "" {
 				what, typ = "receiving", t.Receives
 			}
-			return fmt.Sprintf("crash P%d after %s %d %s", a.Node, what, t.Count, typ)
+			return fmt.Sprintf("crash %s after %s %d %s", name(a.Node), what, t.Count, typ)
 		}
-		return fmt.Sprintf("crash P%d", a.Node)
+		return "crash " + name(a.Node)
 	case "recover":
-		return fmt.Sprintf("recover P%d", a.Node)
+		return "recover " + name(a.Node)
 	case "input":
-		return fmt.Sprintf("input to P%d: %s", a.Node, a.Data)
+		return fmt.Sprintf("input to %s: %s", name(a.Node), a.Data)
 	case "byzantine":
-		return fmt.Sprintf("P%d turns traitor (%s)", a.Node, a.Strategy)
+		return fmt.Sprintf("%s turns traitor (%s)", name(a.Node), a.Strategy)
 	case "partition":
 		var gs []string
 		for _, g := range a.Groups {
-			gs = append(gs, strings.Trim(fmt.Sprint(g), "[]"))
+			var ns []string
+			for _, id := range g {
+				ns = append(ns, name(id))
+			}
+			gs = append(gs, strings.Join(ns, " "))
 		}
 		return "partition {" + strings.Join(gs, "} | {") + "}"
 	case "heal":
 		return "heal the network"
 	case "cut":
-		return fmt.Sprintf("cut channel P%d->P%d", a.From, a.To)
+		return fmt.Sprintf("cut channel %s->%s", name(a.From), name(a.To))
 	case "hold":
-		return fmt.Sprintf("hold channel P%d->P%d", a.From, a.To)
+		return fmt.Sprintf("hold channel %s->%s", name(a.From), name(a.To))
 	case "release":
 		if a.From < 0 {
 			return "release every held channel"
 		}
-		return fmt.Sprintf("release channel P%d->P%d", a.From, a.To)
+		return fmt.Sprintf("release channel %s->%s", name(a.From), name(a.To))
 	case "drop", "delay":
 		f := a.Filter
 		var parts []string
@@ -402,10 +411,10 @@ func (a Action) String() string {
 			parts = append(parts, f.Type)
 		}
 		if f.From >= 0 {
-			parts = append(parts, fmt.Sprintf("from P%d", f.From))
+			parts = append(parts, "from "+name(f.From))
 		}
 		if f.To >= 0 {
-			parts = append(parts, fmt.Sprintf("to P%d", f.To))
+			parts = append(parts, "to "+name(f.To))
 		}
 		s := a.Kind + " " + strings.Join(parts, " ")
 		if a.Kind == "delay" {

@@ -339,3 +339,45 @@ func TestProtocolPanicIsAnError(t *testing.T) {
 	assert.False(t, sum.OK)
 	assert.NotEmpty(t, sum.Error)
 }
+
+// Run until a time, inject, run on: seeking back and playing forward (and
+// the exported scenario) put the action at the same time (reported by the
+// bridge worker: the crash moved from 12ms to 3ms).
+func TestActionInjectedBetweenStepsReplaysAtItsTime(t *testing.T) {
+	s := newSim(t, `{"protocol": "script", "nodes": 3, "until": "100ms", "network": {"latency": "2ms"},
+	  "workload": {"events": [{"at": "1ms", "node": 0, "do": "local"}, {"at": "20ms", "node": 1, "do": "local"}, {"at": "30ms", "node": 2, "do": "local"}]}}`)
+	s.RunUntil(12_000_000)
+	require.NoError(t, s.Inject(mustAction(t, s, `{"crash": 2}`)))
+	s.Run()
+	want := s.TraceHash()
+	crashAt := func(r *core.Sim) int64 {
+		for i := 0; i < r.NumEvents(); i++ {
+			if e := r.Event(i); e.Kind == core.KCrash {
+				return int64(e.T)
+			}
+		}
+		return -1
+	}
+	require.EqualValues(t, 12_000_000, crashAt(s))
+	for _, seek := range []func() (*core.Sim, error){
+		func() (*core.Sim, error) { return s.SeekEvent(2) },
+		func() (*core.Sim, error) { return s.SeekTime(5_000) },
+		func() (*core.Sim, error) { return s.SeekTime(12_000) },
+		func() (*core.Sim, error) { return s.SeekStep(0) },
+	} {
+		r, err := seek()
+		require.NoError(t, err)
+		r.Run()
+		assert.EqualValues(t, 12_000_000, crashAt(r))
+		assert.Equal(t, want, r.TraceHash())
+	}
+	e, err := core.NewFromJSON(s.Scenario().JSON(s.LiveActions()), testCatalog)
+	require.NoError(t, err)
+	e.Run()
+	assert.Equal(t, want, e.TraceHash())
+	// Seeking to 5ms shows the state before the crash.
+	r, err := s.SeekTime(5_000)
+	require.NoError(t, err)
+	assert.False(t, r.Crashed(2))
+	assert.EqualValues(t, 5_000_000, r.Now())
+}

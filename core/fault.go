@@ -65,7 +65,7 @@ func (s *Sim) checkLive(a Action) error {
 }
 
 func (s *Sim) applyAction(a Action, live bool) {
-	text := a.String()
+	text := a.Describe(s.Name)
 	switch a.Kind {
 	case "crash":
 		if a.After != nil {

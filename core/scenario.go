@@ -115,7 +115,12 @@ func ScenarioFromValue(root Value, cat Catalog) (*Scenario, error) {
 			return nil, fmt.Errorf("protocol %s: its default scenario is malformed: %v", name, err)
 		}
 		for k, v := range def.V.(map[string]any) {
-			merged[k] = v
+			// Faults are never inherited: a scenario without "faults" has
+			// none (the default's traitor would surprise an autograder, and
+			// its node ids may not exist at another size).
+			if k != "faults" {
+				merged[k] = v
+			}
 		}
 	}
 	user := root.V.(map[string]any)

@@ -1,6 +1,9 @@
 package core
 
-import "sort"
+import (
+	"sort"
+	"time"
+)
 
 // Time travel is deterministic replay: an earlier instant is reached by
 // re-running the scenario from its seed and re-applying the live actions
@@ -9,8 +12,13 @@ import "sort"
 // injecting a new action there discards them and starts a new branch.
 
 // replay builds a fresh run with the given live actions and steps it until
-// stop says so (checked before every step).
+// stop says so (checked before every step); live actions recorded at the
+// step where it stops are applied if their time is not after limit.
 func replay(sc *Scenario, live []Action, stop func(r *Sim) bool) (*Sim, error) {
+	return replayUntil(sc, live, stop, time.Duration(1<<63-1))
+}
+
+func replayUntil(sc *Scenario, live []Action, stop func(r *Sim) bool, limit time.Duration) (*Sim, error) {
 	r, err := New(sc)
 	if err != nil {
 		return nil, err
@@ -22,7 +30,7 @@ func replay(sc *Scenario, live []Action, stop func(r *Sim) bool) (*Sim, error) {
 	sort.SliceStable(r.pending, func(i, j int) bool { return r.pending[i].Step < r.pending[j].Step })
 	for !stop(r) && r.Step() {
 	}
-	r.applyDue()
+	r.applyDueUntil(limit)
 	return r, nil
 }
 
@@ -58,7 +66,10 @@ func (s *Sim) SeekEvent(k int) (*Sim, error) {
 // step at or before t processed, and the clock at t.
 func (s *Sim) SeekTime(tUS int64) (*Sim, error) {
 	t := int64(tUS) * 1000
-	r, err := replay(s.sc, s.allLive(), func(r *Sim) bool { return r.q.len() == 0 || r.q.peek().t > t })
+	r, err := replayUntil(s.sc, s.allLive(), func(r *Sim) bool {
+		r.purge()
+		return r.q.len() == 0 || r.q.peek().t > t || r.pendNext < len(r.pending) && r.pending[r.pendNext].Step <= r.steps && int64(r.pending[r.pendNext].At) > t
+	}, durationOf(t))
 	if err == nil && r.err == nil && int64(r.now) < t && t <= int64(r.sc.Until) {
 		r.now = durationOf(t)
 	}

@@ -275,7 +275,31 @@ func (s *Sim) Done() bool {
 	if s.pendNext < len(s.pending) && s.pending[s.pendNext].Step <= s.steps {
 		return false
 	}
+	s.purge()
 	return s.q.len() == 0 || time.Duration(s.q.peek().t) > s.sc.Until
+}
+
+// stale reports whether a queued item has been overtaken (a cancelled
+// timer, a timer of a crashed incarnation, a delivery that was delayed,
+// dropped or held).
+func (s *Sim) stale(it *qItem) bool {
+	switch it.kind {
+	case qDeliver:
+		m := s.msgs.at(int(it.ref))
+		return m.gen != it.gen || m.Status != InFlight
+	case qTimer:
+		t := &s.timers[it.ref]
+		return t.cancelled || t.epoch != s.epoch[t.node] || s.crashed[t.node]
+	}
+	return false
+}
+
+// purge discards stale items at the head of the queue, so that neither the
+// clock nor the step count moves for them.
+func (s *Sim) purge() {
+	for s.q.len() > 0 && s.stale(s.q.peek()) {
+		s.q.pop()
+	}
 }
 
 // NextTime is the time of the next queued item (or -1).
@@ -295,6 +319,7 @@ func (s *Sim) Step() bool {
 		return false
 	}
 	s.applyDue()
+	s.purge()
 	if s.q.len() == 0 || time.Duration(s.q.peek().t) > s.sc.Until {
 		return false
 	}
@@ -308,11 +333,22 @@ func (s *Sim) Step() bool {
 	return s.err == nil
 }
 
-// applyDue applies the recorded live actions whose step has come.
-func (s *Sim) applyDue() {
+// applyDue applies the recorded live actions whose step has come (and whose
+// time is not after limit). An action injected after the clock had moved on
+// past the last step (run until a time, then inject) moves the clock to its
+// time again, so a replay puts it exactly where it was.
+func (s *Sim) applyDue() { s.applyDueUntil(time.Duration(1<<63 - 1)) }
+
+func (s *Sim) applyDueUntil(limit time.Duration) {
 	for s.pendNext < len(s.pending) && s.pending[s.pendNext].Step <= s.steps && s.err == nil {
 		a := s.pending[s.pendNext]
+		if a.At > limit {
+			break
+		}
 		s.pendNext++
+		if a.At > s.now && (s.q.len() == 0 || time.Duration(s.q.peek().t) >= a.At) {
+			s.now = a.At
+		}
 		if a.live {
 			s.live = append(s.live, a)
 		}
@@ -555,7 +591,7 @@ func (s *Sim) launch(m *Msg, ch *channel, extra time.Duration, fifo bool) {
 // by the scenario's until) and leaves the clock at t.
 func (s *Sim) RunUntil(t time.Duration) {
 	t = min(t, s.sc.Until)
-	for s.q.len() > 0 && time.Duration(s.q.peek().t) <= t {
+	for s.purge(); s.q.len() > 0 && time.Duration(s.q.peek().t) <= t; s.purge() {
 		if !s.Step() {
 			break
 		}

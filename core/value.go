@@ -32,10 +32,19 @@ func Errorf(path, format string, args ...any) error {
 	return &ScenarioError{Path: path, Msg: fmt.Sprintf(format, args...)}
 }
 
-// Suggest returns the closest of valid to s, or "" if nothing is close.
+// Suggest returns the closest of valid to s, or "" if nothing is close: a
+// valid name that s begins (or is contained in), else the nearest by edit
+// distance within about a third of its length.
 func Suggest(s string, valid []string) string {
-	best, bestD := "", 1<<30
 	ls := strings.ToLower(s)
+	if len(ls) >= 3 {
+		for _, v := range valid {
+			if strings.HasPrefix(strings.ToLower(v), ls) {
+				return v
+			}
+		}
+	}
+	best, bestD := "", 1<<30
 	for _, v := range valid {
 		d := levenshtein.ComputeDistance(ls, strings.ToLower(v))
 		if d < bestD {
@@ -45,9 +54,15 @@ func Suggest(s string, valid []string) string {
 	if best == "" {
 		return ""
 	}
-	limit := max(2, len(best)/3)
-	if bestD <= limit || strings.Contains(strings.ToLower(best), ls) && len(ls) >= 3 {
+	if bestD <= max(2, len(best)/3) {
 		return best
+	}
+	if len(ls) >= 3 {
+		for _, v := range valid {
+			if strings.Contains(strings.ToLower(v), ls) {
+				return v
+			}
+		}
 	}
 	return ""
 }

@@ -70,7 +70,11 @@ func loadScenario(arg string, stdin io.Reader, seed *uint64, until string) (*cor
 	case fileExists(arg):
 		data, err = os.ReadFile(arg)
 	case protocols.Catalog.Lookup(arg) != nil:
-		data = []byte(fmt.Sprintf(`{"protocol": %q}`, arg))
+		// A protocol name runs its default scenario, faults included.
+		data = []byte(protocols.Catalog.Lookup(arg).Default)
+		if len(data) == 0 {
+			data = []byte(fmt.Sprintf(`{"protocol": %q}`, arg))
+		}
 	default:
 		msg := fmt.Sprintf("%s: no such file, and not a protocol name", arg)
 		if s := core.Suggest(arg, protocols.Catalog.Names()); s != "" {
