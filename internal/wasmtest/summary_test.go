@@ -58,7 +58,9 @@ func summaryScenarios() []string {
 		if p.Name == "script" {
 			continue
 		}
-		list = append(list, fmt.Sprintf(`{"protocol": %q}`, p.Name), fmt.Sprintf(`{"protocol": %q, "seed": 7}`, p.Name))
+		// The default scenario (with its faults: traitors, crashes), and the
+		// protocol's defaults without faults at another seed.
+		list = append(list, p.Default, fmt.Sprintf(`{"protocol": %q, "seed": 7}`, p.Name))
 	}
 	return list
 }
@@ -162,7 +164,8 @@ func TestCommandLineAgrees(t *testing.T) {
 	for i, name := range names {
 		s := fmt.Sprint("s", i)
 		steps = append(steps,
-			step{Do: "create", Args: []any{map[string]any{"protocol": name}}, As: s},
+			// `distlab run NAME` runs the protocol's default scenario.
+			step{Do: "create", Args: []any{protocols.Catalog.Lookup(name).Default}, As: s},
 			step{Do: "sim", Sim: s, Fn: "run"},
 			step{Do: "sim", Sim: s, Fn: "summaryJSON"},
 			step{Do: "sim", Sim: s, Fn: "exportShiViz"},
