@@ -104,6 +104,9 @@ var simMethods = []simMethod{
 
 	{"invariants", false, func(h *simHandle, _ []js.Value) (any, error) { return jsonResult(h.sim.Invariants()) }},
 	{"summary", false, func(h *simHandle, _ []js.Value) (any, error) { return jsonResult(h.sim.Summarize()) }},
+	// output is the protocol's result as it stands (Summary.output without
+	// the trace hash): cheap enough for views to read when the run advances.
+	{"output", false, func(h *simHandle, _ []js.Value) (any, error) { return jsonResult(h.sim.Output()) }},
 
 	{"relation", false, func(h *simHandle, args []js.Value) (any, error) {
 		a, err := eventArg("relation", "a", h.sim, arg(args, 0))
@@ -367,10 +370,11 @@ type nodeInfo struct {
 
 type nodeDetail struct {
 	nodeInfo
-	State   json.RawMessage `json:"state"`
-	Lamport int64           `json:"lamport"`
-	VC      []int32         `json:"vc"`
-	Events  int             `json:"events"`
+	State   json.RawMessage  `json:"state"`
+	Lamport int64            `json:"lamport"`
+	VC      []int32          `json:"vc"`
+	Events  int              `json:"events"`
+	Timers  []core.TimerInfo `json:"timers"`
 }
 
 type inFlightMsg struct {
@@ -394,8 +398,12 @@ func info(s *core.Sim, p int) nodeInfo {
 }
 
 func detail(s *core.Sim, p int) nodeDetail {
+	timers := s.PendingTimers(p)
+	if timers == nil {
+		timers = []core.TimerInfo{}
+	}
 	return nodeDetail{nodeInfo: info(s, p), State: stateJSON(s.Node(p)), Lamport: s.Lamport(p),
-		VC: s.CurrentVC(p), Events: len(s.NodeEvents(p))}
+		VC: s.CurrentVC(p), Events: len(s.NodeEvents(p)), Timers: timers}
 }
 
 // safeString is x.String(), or a note when the protocol's String panics

@@ -44,6 +44,7 @@ const SIM_METHODS = {
   seek: "value",
   invariants: "json",
   summary: "json",
+  output: "json",
   relation: "value",
   causal: "json",
   nodeEvents: "json",

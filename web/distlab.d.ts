@@ -126,6 +126,7 @@ export interface NodeDetail extends NodeInfo {
   lamport: number;
   vc: number[];
   events: number;      // how many trace events this process has
+  timers: { id: number; name: string; at: number }[]; // pending timers, by time (at: virtual µs)
 }
 
 export interface InFlightMsg extends MsgRef {
@@ -206,6 +207,8 @@ export interface Simulation {
 
   invariants(): InvariantResult[];
   summary(): Summary;
+  /** The protocol's output as it stands (Summary.output, without computing the trace hash). */
+  output(): unknown;
   /** The exact text of `distlab run --json` (without the newline): exact even for seeds above 2^53. */
   summaryJSON(): string;
 
