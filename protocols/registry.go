@@ -8,11 +8,13 @@ import (
 	"distlab/protocols/om"
 	"distlab/protocols/pbft"
 	"distlab/protocols/script"
+	"distlab/protocols/snapshot"
 )
 
 // Catalog lists the protocols in the order of the seed's sections.
 var Catalog = core.Catalog{
 	script.Protocol,
+	snapshot.Protocol,
 	om.Protocol,
 	pbft.Protocol,
 }
