@@ -9,6 +9,7 @@ import (
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // Helpers for the UI tests: they drive the page the way a user does (clicks
@@ -110,21 +111,21 @@ func press(t *testing.T, p *Page, key string) {
 func keyOf(k string) string {
 	switch k {
 	case "ArrowRight":
-		return "\ue014"
+		return kb.ArrowRight
 	case "ArrowLeft":
-		return "\ue012"
+		return kb.ArrowLeft
 	case "ArrowUp":
-		return "\ue013"
+		return kb.ArrowUp
 	case "ArrowDown":
-		return "\ue015"
+		return kb.ArrowDown
 	case "Enter":
-		return "\r"
+		return kb.Enter
 	case "Escape":
-		return "\ue00c"
+		return kb.Escape
 	case "Home":
-		return "\ue011"
+		return kb.Home
 	case "End":
-		return "\ue010"
+		return kb.End
 	}
 	return k
 }

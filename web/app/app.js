@@ -65,6 +65,10 @@ export class App {
       this.protoView.frame();
     });
 
+    // Escape closes a dialog even where the browser would not (no user activation yet).
+    for (const d of document.querySelectorAll("dialog")) {
+      d.addEventListener("keydown", (e) => { if (e.key === "Escape" && d.open) { e.preventDefault(); d.close(); } });
+    }
     document.getElementById("sidebar-toggle").addEventListener("click", () => this.toggleSidebar());
     if (matchMedia("(max-width: 760px)").matches) this.toggleSidebar(false);
 

@@ -1,6 +1,6 @@
 // Small DOM helpers. Everything the page shows that comes from a protocol,
-// a scenario or the user goes through textContent or attributes: never
-// innerHTML (see notes/HELPERS.md).
+// a scenario or the user goes through textContent or attributes, never
+// through HTML strings (see notes/HELPERS.md).
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 

@@ -69,6 +69,9 @@ export function openMenu(x, y, items, { label = "Menu", testid = "menu", returnF
   current = { el, returnFocus, onKey, onDown };
   document.addEventListener("keydown", onKey, true);
   document.addEventListener("pointerdown", onDown, true);
-  (buttons.find((b) => b.getAttribute("aria-disabled") !== "true") || buttons[0])?.focus({ preventScroll: true });
+  // Focus after the key that opened the menu is fully handled, so that its
+  // Enter or Space does not also activate the first item.
+  const first = buttons.find((b) => b.getAttribute("aria-disabled") !== "true") || buttons[0];
+  setTimeout(() => { if (current && current.el === el) first?.focus({ preventScroll: true }); }, 0);
   return el;
 }
