@@ -142,9 +142,10 @@ vet() {
 	GOOS=js GOARCH=wasm go vet ./wasm/...
 }
 
-# The native packages minus browsertest: it drives Chromium (its own stage),
-# and compiling cdproto with -race costs minutes for nothing.
-native_pkgs() { go list ./... | grep -v '^distlab/browsertest\b'; }
+# The native packages minus those with their own stage: browsertest drives
+# Chromium (and compiling cdproto with -race costs minutes for nothing);
+# internal/ runs the wasm under Node.
+native_pkgs() { go list ./... | grep -v -e '^distlab/browsertest$' -e '^distlab/internal/'; }
 
 race_short() {
 	local pkgs
@@ -162,7 +163,9 @@ wasm_tests() {
 		say "wasm: no internal/ packages yet; nothing to run"
 		return 0
 	fi
-	go test ./internal/...
+	# -count=1: these tests build main.wasm from wasm/ and web/ in a
+	# subprocess, which the test cache cannot see.
+	go test -count=1 ./internal/...
 }
 
 browser_tests() {
@@ -205,14 +208,24 @@ test_all() {
 
 bench() {
 	need_go
+	say "=== engine (native): go test -bench ./core/..."
 	go test -run '^$' -bench . -benchmem ./core/...
-	local d
-	for d in internal browsertest; do
-		if [[ -d $d ]] && grep -rqs --include='*_test.go' '^func Benchmark' "$d"; then
-			[[ $d == browsertest && ! -f dist/distlab-offline.html ]] && build
-			go test -run '^$' -bench . -benchmem "./$d/..."
-		fi
-	done
+	# The wasm figures: internal/wasmtest prints the storm natively and
+	# under Node side by side, and the bridge's costs.
+	if grep -qs 'func TestBenchSideBySide' internal/wasmtest/*_test.go; then
+		say "=== engine in wasm under Node: internal/wasmtest TestBenchSideBySide"
+		go test -count=1 -run '^TestBenchSideBySide$' -v ./internal/wasmtest/ | grep -v -e '^=== RUN' -e '^--- PASS'
+	fi
+	if [[ -d internal ]] && grep -rqs --include='*_test.go' '^func Benchmark' internal; then
+		go test -run '^$' -bench . -benchmem ./internal/...
+	fi
+	# In the browser: page load (a fresh Chromium per iteration) and
+	# DistLab.bench() inside the page.
+	if grep -rqs --include='*_test.go' '^func Benchmark' browsertest; then
+		[[ -f dist/distlab-offline.html ]] || build
+		say "=== in Chromium: browsertest benchmarks"
+		go test -run '^$' -bench . -benchtime 5x ./browsertest/...
+	fi
 }
 
 case "${1:-build}" in
