@@ -19,6 +19,7 @@ const AXIS = 22;
 const NUDGE = 6; // px between events at the same instant on the same process
 const MAX_NUDGE = 6;
 const MODEL = new Set(["local", "send", "receive"]);
+const MAX_ARROWS = 2500; // beyond this many visible messages, draw an even sample (zoom in for all)
 
 export class SpaceTime {
   constructor(root, app) {
@@ -493,8 +494,12 @@ export class SpaceTime {
       this.dirty = true;
     }
     if (!this.dirty) return;
+    // While the run moves, a costly picture is redrawn less often so that the
+    // simulation and the other views keep their share of each frame.
+    if ((r.playing || r.task) && performance.now() - (this.lastDrawAt || 0) < this.stats.ms * 3) return;
     this.updateWindow();
     this.draw();
+    this.lastDrawAt = performance.now();
   }
 
   /** Drops clock and selection state that refers to events beyond the trace (after a seek back). */
@@ -641,11 +646,21 @@ export class SpaceTime {
     }
     ctx.textAlign = "left";
     ctx.textBaseline = "alphabetic";
+    if ((this.arrowStride || 1) > 1) {
+      const note = `1 in ${this.arrowStride} messages drawn: zoom in for all`;
+      ctx.font = "11px " + getFont();
+      const w = ctx.measureText(note).width;
+      ctx.fillStyle = col.panel;
+      ctx.fillRect(this.w - w - 14, this.h - 20, w + 10, 16);
+      ctx.fillStyle = col.muted;
+      ctx.fillText(note, this.w - w - 9, this.h - 8);
+    }
 
     this.stats = { events: drawn, arrows, ms: performance.now() - start };
     this.canvas.dataset.events = String(drawn);
     this.canvas.dataset.arrows = String(arrows);
     this.canvas.dataset.total = String(c.length);
+    this.canvas.dataset.stride = String(this.arrowStride || 1);
     this.canvas.setAttribute("aria-label", `Space-time diagram: ${this.n} processes, ${c.length} events, ${c.sent} messages, up to ${fmtTime(now)}`);
   }
 
@@ -750,13 +765,17 @@ export class SpaceTime {
     const i0 = c.firstMsgSentAtOrAfter(tLo - c.maxLatency - 1);
     const i1 = c.firstMsgSentAtOrAfter(tHi + 1);
     const count = i1 - i0;
-    const heads = count < 2500;
+    const stride = Math.max(1, Math.ceil(count / MAX_ARROWS));
+    this.arrowStride = stride;
+    const heads = count / stride < 1500;
+    // Dashes are costly to rasterise: with many arrows in view, colour alone tells the types apart.
+    const plain = count / stride > 500;
     const verdictMsg = this.verdict && !this.verdict.consistent ? this.verdict.msg : -1;
     const yMin = AXIS - rh, yMax = this.h + rh;
     // Group by type so each type is one stroke.
     const byType = new Map();
     let drawn = 0;
-    for (let i = i0; i < i1; i++) {
+    for (let i = i0; i < i1; i += stride) {
       const m = L[i];
       const se = c.events[m.send];
       const ee = m.end >= 0 ? c.events[m.end] : null;
@@ -774,7 +793,7 @@ export class SpaceTime {
       const t = pal.type(type);
       ctx.strokeStyle = t.color;
       ctx.fillStyle = t.color;
-      ctx.setLineDash(t.dash);
+      ctx.setLineDash(plain ? [] : t.dash);
       ctx.beginPath();
       for (let k = 0; k < arr.length; k += 6) {
         ctx.moveTo(arr[k], arr[k + 1]);
@@ -806,6 +825,7 @@ export class SpaceTime {
     // Messages in flight: from the send to where the message is now.
     const inflight = this.app.topology?.inflight || [];
     ctx.lineWidth = 1.3;
+    const dashFlight = inflight.length < 150;
     for (const m of inflight) {
       const rec = c.msgs.get(m.id);
       const se = rec && rec.send >= 0 ? c.events[rec.send] : null;
@@ -818,15 +838,19 @@ export class SpaceTime {
       const t = pal.type(m.type);
       ctx.strokeStyle = t.color;
       ctx.fillStyle = t.color;
-      ctx.setLineDash([3, 3]);
+      if (dashFlight) ctx.setLineDash([3, 3]);
       ctx.beginPath();
       ctx.moveTo(x1, y1);
       ctx.lineTo(x, y);
       ctx.stroke();
       ctx.setLineDash([]);
-      ctx.beginPath();
-      ctx.arc(x, y, 3.5, 0, Math.PI * 2);
-      ctx.fill();
+      if (dashFlight) {
+        ctx.beginPath();
+        ctx.arc(x, y, 3.5, 0, Math.PI * 2);
+        ctx.fill();
+      } else {
+        ctx.fillRect(x - 2.5, y - 2.5, 5, 5);
+      }
       drawn++;
     }
     // The message that makes a cut inconsistent.
@@ -854,6 +878,8 @@ export class SpaceTime {
     const pal = this.app.runner.palette;
     const R = rh < 8 ? 2 : 3.6;
     const labels = this.clocks !== "off";
+    // With many dots in view, squares (cheap to rasterise) stand in for circles.
+    this.cheapDots = (this.stats.events || 0) > 700;
     let drawn = 0;
     let labelBudget = 600;
     ctx.font = "10px " + getMono();
@@ -903,6 +929,7 @@ export class SpaceTime {
       case "send":
       case "receive": {
         ctx.fillStyle = e.msg ? pal.type(e.msg.type).color : col.fg;
+        if (this.cheapDots) { ctx.fillRect(x - R * 0.8, y - R * 0.8, R * 1.6, R * 1.6); break; }
         ctx.beginPath();
         ctx.arc(x, y, R, 0, Math.PI * 2);
         ctx.fill();
@@ -915,6 +942,7 @@ export class SpaceTime {
       }
       case "local":
         ctx.fillStyle = col.fg;
+        if (this.cheapDots) { ctx.fillRect(x - R * 0.8, y - R * 0.8, R * 1.6, R * 1.6); break; }
         ctx.beginPath();
         ctx.arc(x, y, R, 0, Math.PI * 2);
         ctx.fill();
