@@ -277,8 +277,8 @@ func TestPerfRecord(t *testing.T) {
 	fmt.Fprintf(&b, "# In-browser performance\n\n")
 	fmt.Fprintf(&b, "Recorded figures, not assertions: regenerate with\n\n")
 	fmt.Fprintf(&b, "    ./build.sh build && DISTLAB_PERF=1 go test -count=1 -run TestPerfRecord ./browsertest/\n\n")
-	fmt.Fprintf(&b, "Measured %s at commit %s with %s, headless %s, on a %d-core machine shared with other work; ",
-		time.Now().UTC().Format("2006-01-02"), strings.TrimSpace(string(commit)), goruntime.Version(), chromeVersion(), goruntime.NumCPU())
+	fmt.Fprintf(&b, "Measured %s at commit %s with %s, headless %s, on a %d-core machine shared with other work (load average %s when done); ",
+		time.Now().UTC().Format("2006-01-02"), strings.TrimSpace(string(commit)), goruntime.Version(), chromeVersion(), goruntime.NumCPU(), loadAverage())
 	fmt.Fprintf(&b, "each load in a fresh browser profile (cold caches), served from 127.0.0.1 without compression.\n\n")
 	fmt.Fprintf(&b, "## Size\n\n| what | size |\n|---|---|\n")
 	fmt.Fprintf(&b, "| main.wasm | %s |\n| main.wasm, gzip -9 (what the offline page embeds, before base64) | %s |\n", kib(int64(len(wasm))), kib(int64(z.Len())))
@@ -306,6 +306,15 @@ func TestPerfRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("wrote %s:\n%s", out, b.String())
+}
+
+// loadAverage is the 1-minute load average (Linux), to read the figures by.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "unknown"
 }
 
 // chromeVersion asks the browser binary (the user agent hides the minor
