@@ -2,10 +2,15 @@
 // factory: registerView("snapshot", (ctx) => ({ mount(el), update(), unmount() }))
 // where ctx gives the runner (sim, cache, palette, info), the selection and
 // the app. The page shows the panel beside the space-time diagram whenever the
-// current protocol has a view, and hides it otherwise. Views are plain ES
-// modules imported below (static imports: the offline page is one bundle).
-//
-// None is registered yet: this is the place the next issue fills in.
+// current protocol has a view, and hides it otherwise (a protocol without a
+// view keeps the generic panels: inspector, checks, diagram). Views are plain
+// ES modules imported below (static imports: the offline page is one bundle);
+// adding one is its module plus one line here. web/views/common.js has what
+// they share (rate-limited rendering, reading the protocol's output).
+
+import { omView } from "./om.js";
+import { pbftView } from "./pbft.js";
+import { snapshotView } from "./snapshot.js";
 
 const registry = new Map();
 
@@ -23,3 +28,7 @@ export function viewFor(name) {
 export function registeredViews() {
   return [...registry.keys()];
 }
+
+registerView("om", omView);
+registerView("pbft", pbftView);
+registerView("snapshot", snapshotView);
