@@ -29,7 +29,7 @@ export class ConfigPanel {
     // Remember which sections are open.
     for (const d of this.root.querySelectorAll("details[data-key]")) this.open[d.dataset.key] = d.open;
     clear(this.root);
-    this.root.append(
+    this.root.append(...[
       this.section("protocol", "Protocol", this.protocolBody(sc, info)),
       this.section("run", "Run", this.runBody(sc, info)),
       info.params.length ? this.section("params", "Parameters", this.paramsBody(sc, info), String(info.params.length)) : null,
@@ -38,7 +38,7 @@ export class ConfigPanel {
       this.section("workload", "Workload", this.workloadBody(sc, info)),
       this.section("json", "Scenario JSON", this.jsonBody()),
       this.section("summary", "Summary", this.summaryBody()),
-    );
+    ].filter(Boolean));
     this.root.scrollTop = keepScroll;
   }
 
