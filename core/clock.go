@@ -127,11 +127,9 @@ func (s *Sim) checkpointFor(i int) int {
 	return lo
 }
 
-// maybeCheckpoint is called before an event is appended.
-func (s *Sim) maybeCheckpoint() {
-	if s.sinceCP < s.cpEvery {
-		return
-	}
+// checkpoint is called before an event is appended, once cpEvery events
+// have been recorded since the last one.
+func (s *Sim) checkpoint() {
 	s.sinceCP = 0
 	cp := checkpoint{at: s.events.n, vc: make([]int32, len(s.vc)), sends: map[int32][]int32{}}
 	copy(cp.vc, s.vc)
@@ -154,13 +152,12 @@ func (s *Sim) maybeCheckpoint() {
 			}
 		}
 	}
-	// Message vectors in the checkpoint are shared with live messages, which
-	// never write them again; they are copied here because the pool reuses
+	// Message vectors are copied (into one block) because the pool reuses
 	// them after delivery.
+	flat := make([]int32, 0, len(cp.sends)*s.n)
 	for k, v := range cp.sends {
-		c := make([]int32, len(v))
-		copy(c, v)
-		cp.sends[k] = c
+		flat = append(flat, v...)
+		cp.sends[k] = flat[len(flat)-len(v) : len(flat) : len(flat)]
 	}
 	s.cps = append(s.cps, cp)
 	size := (len(s.vc) + inflight*s.n) * 4

@@ -471,7 +471,9 @@ func (s *Sim) getVC() []int32 {
 
 // record appends an event with the clocks as they stand.
 func (s *Sim) record(k Kind, node int, msg int, aux, text string) int32 {
-	s.maybeCheckpoint()
+	if s.sinceCP >= s.cpEvery {
+		s.checkpoint()
+	}
 	s.sinceCP++
 	id := int32(s.events.n)
 	e := s.events.add()
