@@ -20,8 +20,6 @@ func openScenario(t *testing.T, scenario string) *Page {
 	t.Helper()
 	p := openUI(t, false)
 	viewport(t, p, 1600, 1000)
-	// TEMP until index.html links it: the views' stylesheet.
-	Eval[bool](p, `document.querySelector('link[href="web/views.css"]') ? true : new Promise(r => { const l = document.createElement("link"); l.rel = "stylesheet"; l.href = "web/views.css"; l.onload = () => r(true); document.head.append(l); })`)
 	loadScenario(t, p, scenario)
 	return p
 }
@@ -89,5 +87,13 @@ func elementShot(t *testing.T, p *Page, css, name string) string {
 func viewport(t *testing.T, p *Page, w, h int64) {
 	t.Helper()
 	p.Do(chromedp.EmulateViewport(w, h))
+	settle(t, p)
+}
+
+// extras makes sure the page's share, export and embed additions
+// (web/extras.js) have started and finished loading the address's fragment.
+func extras(t *testing.T, p *Page) {
+	t.Helper()
+	Eval[bool](p, `(async () => { if (!window.distlabExtras) { const m = await import("./web/extras.js"); await m.startExtras(window.distlabUI.app); } await window.distlabExtras.done; return true; })()`)
 	settle(t, p)
 }
