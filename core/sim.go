@@ -253,7 +253,7 @@ func (s *Sim) Steps() int64             { return s.steps }
 func (s *Sim) N() int                   { return s.n }
 func (s *Sim) Nodes() int               { return s.nodesN }
 func (s *Sim) Name(id int) string       { return s.names[id] }
-func (s *Sim) Node(id int) Node         { return s.nodes[id] }
+func (s *Sim) Node(id int) Node         { return s.nodes[id] } // a crashed node keeps its last state until it recovers
 func (s *Sim) Crashed(id int) bool      { return s.crashed[id] }
 func (s *Sim) Strategy(id int) string   { return s.strategy[id] }
 func (s *Sim) Neighbors(id int) []int   { return s.out[id] }
@@ -705,6 +705,9 @@ func (e *env) Weight(to int) int64 {
 
 func (e *env) Broadcast(m Message) {
 	for _, to := range e.s.out[e.id] {
+		if e.dead() { // a crash trigger fired on an earlier send
+			return
+		}
 		e.s.send(e.id, to, m)
 	}
 }
