@@ -29,9 +29,20 @@ func (s *Sim) Text(e *Event) string {
 	return e.text
 }
 
-// AppendEventJSON appends event i as one JSON line (without the newline),
+// AppendEventJSON appends event i as one trace line (without the newline),
 // given its vector clock. The field order is fixed: the trace hash depends on it.
 func (s *Sim) AppendEventJSON(b []byte, i int, vc []int32) []byte {
+	return s.appendEvent(b, i, vc, false)
+}
+
+// AppendPageEventJSON appends event i as the page's TraceEvent
+// (distlab.d.ts): the trace line's fields plus "own", with "vc" only when vc
+// is not nil.
+func (s *Sim) AppendPageEventJSON(b []byte, i int, vc []int32) []byte {
+	return s.appendEvent(b, i, vc, true)
+}
+
+func (s *Sim) appendEvent(b []byte, i int, vc []int32, page bool) []byte {
 	e := s.events.at(i)
 	b = append(b, `{"id":`...)
 	b = strconv.AppendInt(b, int64(e.ID), 10)
@@ -43,14 +54,20 @@ func (s *Sim) AppendEventJSON(b []byte, i int, vc []int32) []byte {
 	b = append(b, e.Kind.String()...)
 	b = append(b, `","lamport":`...)
 	b = strconv.AppendInt(b, e.Lamport, 10)
-	b = append(b, `,"vc":[`...)
-	for k, x := range vc {
-		if k > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, int64(x), 10)
+	if page {
+		b = append(b, `,"own":`...)
+		b = strconv.AppendInt(b, int64(e.Own), 10)
 	}
-	b = append(b, ']')
+	if vc != nil || !page {
+		b = append(b, `,"vc":[`...)
+		for k, x := range vc {
+			if k > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, int64(x), 10)
+		}
+		b = append(b, ']')
+	}
 	if e.Msg >= 0 {
 		m := s.msgs.at(int(e.Msg))
 		b = append(b, `,"msg":{"id":`...)
