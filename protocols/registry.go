@@ -5,6 +5,7 @@ package protocols
 
 import (
 	"distlab/core"
+	"distlab/protocols/deadlock"
 	"distlab/protocols/om"
 	"distlab/protocols/pbft"
 	"distlab/protocols/script"
@@ -15,6 +16,8 @@ import (
 var Catalog = core.Catalog{
 	script.Protocol,
 	snapshot.Protocol,
+	deadlock.CMH,
+	deadlock.Central,
 	om.Protocol,
 	pbft.Protocol,
 }
