@@ -233,6 +233,6 @@ build) build ;;
 serve) serve ;;
 test) test_all ;;
 bench) bench ;;
--h | --help | help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' ;;
+-h | --help | help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' ;;
 *) die "unknown mode '$1' (build, serve, test, bench)" ;;
 esac
