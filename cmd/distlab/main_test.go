@@ -2,7 +2,11 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,4 +115,31 @@ func TestList(t *testing.T) {
 			assert.Contains(t, p, k, p["name"])
 		}
 	}
+}
+
+func TestServeGzipsTheWasm(t *testing.T) {
+	dir := t.TempDir()
+	wasm := bytes.Repeat([]byte("\x00asm distlab "), 10000)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "main.wasm"), wasm, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "index.html"), []byte("<!doctype html><title>x</title>"), 0o644))
+	srv := httptest.NewServer(pageHandler(dir))
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL+"/main.wasm", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	assert.Equal(t, "gzip", resp.Header.Get("Content-Encoding"))
+	assert.Equal(t, "application/wasm", resp.Header.Get("Content-Type"))
+	zr, err := gzip.NewReader(resp.Body)
+	require.NoError(t, err)
+	got, err := io.ReadAll(zr)
+	require.NoError(t, err)
+	assert.Equal(t, wasm, got)
+	// Without Accept-Encoding: plain.
+	resp2, err := http.Get(srv.URL + "/")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp2.Body)
+	resp2.Body.Close()
+	assert.Contains(t, string(body), "<title>x</title>")
 }
