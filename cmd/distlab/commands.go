@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -242,6 +243,15 @@ func printSummary(w io.Writer, sim *core.Sim, sum *core.Summary) {
 	sortStrings(keys)
 	for _, k := range keys {
 		fmt.Fprintf(w, "metric %s = %v\n", k, sum.Metrics[k])
+	}
+	if sum.Output != nil {
+		if b, err := json.MarshalIndent(sum.Output, "", "  "); err == nil {
+			if len(b) > 4000 {
+				cut := bytes.LastIndexByte(b[:4000], '\n')
+				b = append(b[:cut], "\n  ... (the whole output is in --json)"...)
+			}
+			fmt.Fprintf(w, "output: %s\n", b)
+		}
 	}
 	if sum.Error != "" {
 		fmt.Fprintln(w, "error:", firstLine(sum.Error))
