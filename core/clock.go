@@ -27,10 +27,11 @@ type clockReplay struct {
 	base  map[int32][]int32
 	sends map[int32]*sendVC
 	next  int // next event to apply
+	upto  int // the trace's length when the replay was made: sends whose receive came later have no saved vector
 }
 
 func (s *Sim) newReplay(cp *checkpoint) *clockReplay {
-	r := &clockReplay{s: s, n: s.n, vc: make([]int32, len(cp.vc)), base: cp.sends, sends: map[int32]*sendVC{}, next: cp.at}
+	r := &clockReplay{s: s, n: s.n, vc: make([]int32, len(cp.vc)), base: cp.sends, sends: map[int32]*sendVC{}, next: cp.at, upto: s.events.n}
 	copy(r.vc, cp.vc)
 	return r
 }
@@ -100,11 +101,13 @@ func (s *Sim) VC(i int) []int32 {
 }
 
 // replayTo returns a replay that has applied events up to and including i,
-// reusing the previous replay when i is ahead of it in the same window.
+// reusing the previous replay when i is ahead of it in the same window and
+// the trace has not grown since it was made (a send it applied before its
+// message was received kept no vector for that receive).
 func (s *Sim) replayTo(i int) *clockReplay {
 	cpi := s.checkpointFor(i)
 	r := s.lastReplay
-	if r == nil || r.next > i+1 || s.cps[cpi].at > r.next {
+	if r == nil || r.next > i+1 || s.cps[cpi].at > r.next || r.upto != s.events.n {
 		r = s.newReplay(&s.cps[cpi])
 	}
 	for r.next <= i {
