@@ -143,8 +143,13 @@ export function installEmbed(app, opts) {
       if (opts.speed && app.controls?.setSpeedExp) app.controls.setSpeedExp(clamp(Math.log10(opts.speed), 1, 7));
       lastSim = r.sim;
       ended = !!r.sim?.done();
+      const scTitle = typeof app.state?.scenario?.title === "string" ? app.state.scenario.title : "";
+      if (opts.embed && scTitle) {
+        const b = document.getElementById("brand-proto");
+        if (b) { b.textContent = scTitle; b.title = r.info?.title || ""; }
+      }
       post({
-        type: "ready", version: window.DistLab?.version || "", protocol: protoName(), title: r.info?.title || "",
+        type: "ready", version: window.DistLab?.version || "", protocol: protoName(), title: scTitle || r.info?.title || "",
         nodes: r.nproc, until_us: r.until(), embed: opts.embed, locked: opts.locked,
       });
       if (opts.autoplay) r.play();
@@ -175,13 +180,10 @@ function run(app, { command, t }, post) {
 
 /**
  * Locks the scenario: playback, stepping and scrubbing stay; every way of
- * changing the run (settings, topology edits, injected faults, new seeds) is
- * refused with a notice.
+ * changing the run (settings, topology edits, injected faults, new seeds)
+ * goes through app.applyScenario or app.inject, which refuse it with a
+ * notice while app.locked is set.
  */
 function lock(app) {
-  const refuse = () => { app.notify.info("This embedded scenario is locked: open it in distlab to change it."); };
-  app.inject = () => { refuse(); return false; };
-  app.applyScenario = async () => { refuse(); return false; };
-  app.editTopology = async () => { refuse(); return false; };
   app.locked = true;
 }

@@ -5,6 +5,7 @@
 import "./boot.js";
 import { App } from "./app/app.js";
 import { errorMessage } from "./app/dom.js";
+import { startExtras } from "./extras.js";
 
 const t0 = performance.now();
 const app = new App();
@@ -37,6 +38,8 @@ Promise.resolve(window.DistLab && window.DistLab.ready)
     if (!window.DistLab || typeof window.DistLab.protocols !== "function") throw new Error("window.DistLab is missing: web/boot.js did not load");
     return app.start(window.DistLab);
   })
+  // Exports, share links (a link's fragment is loaded here) and embed mode.
+  .then(() => startExtras(app).catch((e) => app.notify.error(errorMessage(e), "Share, export or embed could not start")))
   .then(() => {
     requestAnimationFrame(() => {
       window.distlabUI.interactiveAt = performance.now();

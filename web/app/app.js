@@ -28,6 +28,13 @@ export class App {
     this.workspace = document.getElementById("workspace");
     this.confirmDialog = document.getElementById("confirm");
     this.busy = false;
+    /** An embedded, locked scenario (web/embed.js): playback only, no change to the run. */
+    this.locked = false;
+  }
+
+  /** Tells the user that a locked (embedded) scenario cannot be changed. */
+  refuseLocked() {
+    this.notify.info("This embedded scenario is locked: open it in distlab to change it.");
   }
 
   /** Called once the engine is ready. */
@@ -86,6 +93,7 @@ export class App {
    * opts.forbidKeep: live actions cannot be carried over (another protocol).
    */
   async applyScenario(sc, opts = {}) {
+    if (this.locked) { this.refuseLocked(); return false; }
     if (this.busy) return false;
     this.busy = true;
     try {
@@ -227,6 +235,7 @@ export class App {
   inject(action) {
     const r = this.runner;
     if (!r.sim) return false;
+    if (this.locked) { this.refuseLocked(); return false; }
     const ok = r.inject(action);
     if (ok) {
       this.state.live = r.liveActions();
