@@ -226,3 +226,111 @@ func TestViewSnapshot(t *testing.T) {
 	p.WaitFor(`document.querySelector('[data-testid="diagram"]').dataset.cut === "consistent"`, 0)
 	screenshotPanel(t, p, "view-snapshot-default")
 }
+
+// seekToEvent stops the page's run right after event id (as clicking back in
+// time does) and waits for the views to draw.
+func seekToEvent(t *testing.T, p *Page, id int) {
+	t.Helper()
+	Eval[bool](p, fmt.Sprintf(`(() => { const r = window.distlabUI.app.runner; r.pause(); r.sim.seek({event: %d}); r._sync(50); r._changed("seek"); return true; })()`, id))
+	waitIdle(t, p, 0)
+	settle(t, p)
+}
+
+// TestViewDeadlockCMH: the seed's cycle P0→P1→P2→P0 (plus P3 waiting for
+// P0). Stopped at the declaration: the wait-for graph holds the cycle, drawn
+// as the declared one, P2 (the largest id) is the victim; while the probe
+// goes round, PROBEs in flight are drawn on the graph's edges. At the end
+// the graph is empty and the declaration is listed as real and resolved.
+func TestViewDeadlockCMH(t *testing.T) {
+	p := openScenario(t, `{"protocol": "deadlock-cmh"}`)
+	viewShown(t, p, "deadlock-graphs")
+	runToEnd(t, p)
+	decl := sel("deadlock-decl-0")
+	if got := Eval[string](p, `document.querySelector(`+jsq(decl)+`).dataset.cycle`); got != "0,1,2" {
+		t.Errorf("declared cycle %q, want 0,1,2", got)
+	}
+	if got := attr(t, p, "deadlock-decl-0", "data-victim"); got != "2" {
+		t.Errorf("victim %q, want 2 (the largest id on the cycle)", got)
+	}
+	if got := attr(t, p, "deadlock-decl-0", "data-real"); got != "true" {
+		t.Errorf("declaration real = %q", got)
+	}
+	if !strings.Contains(text(t, p, "deadlock-summary"), "0 wait-for edges") {
+		t.Errorf("at the end: %q, want an empty graph", text(t, p, "deadlock-summary"))
+	}
+	screenshotPanel(t, p, "view-deadlock-cmh-end")
+
+	// At the declaration: the cycle stands, drawn as the declared one, and P2 is marked the victim.
+	id := Eval[int](p, `window.distlabUI.app.runner.cache.events.find(e => e.kind === "decide" && e.text.startsWith("deadlock:")).id`)
+	seekToEvent(t, p, id)
+	edges := Eval[[]string](p, `[...document.querySelectorAll('[data-testid="deadlock-true-graph"] path.pv-edge.cycle')].map(e => e.dataset.edge).sort()`)
+	if strings.Join(edges, " ") != "0-1 1-2 2-0" {
+		t.Errorf("cycle edges drawn at the declaration: %v, want 0-1 1-2 2-0", edges)
+	}
+	if !Eval[bool](p, `document.querySelector('[data-testid="deadlock-true-graph"] [data-node="2"]').classList.contains("victim")`) {
+		t.Errorf("P2 is not drawn as the victim")
+	}
+	if !Eval[bool](p, `!!document.querySelector('[data-testid="deadlock-true-graph"] path.pv-edge[data-edge="3-0"]:not(.cycle)')`) {
+		t.Errorf("P3→P0, a wait-for edge off the cycle, is not drawn")
+	}
+	screenshotPanel(t, p, "view-deadlock-cmh-declared")
+
+	// While P0's probe goes round: a PROBE in flight along a wait-for edge.
+	probe := Eval[int](p, `(() => { const c = window.distlabUI.app.runner.cache; const s = c.events.filter(e => e.kind === "send" && e.msg.type === "PROBE" && e.text.includes("PROBE(P0, P1, P2)")); return s.length ? s[0].id : -1; })()`)
+	if probe < 0 {
+		t.Fatal("no PROBE(P0, P1, P2) in the trace")
+	}
+	seekToEvent(t, p, probe)
+	if got := Eval[[]string](p, `[...document.querySelectorAll('[data-testid="deadlock-true-graph"] path.pv-edge.probe')].map(e => e.dataset.edge)`); len(got) == 0 || got[0] != "1-2" {
+		t.Errorf("PROBE edges drawn: %v, want 1-2", got)
+	}
+	screenshotPanel(t, p, "view-deadlock-cmh-probe")
+}
+
+// TestViewDeadlockCentralPhantom: the README's phantom. Site P1's reports
+// are delayed; at 44.3ms the controller joins its stale P0→P1 with P0's fresh
+// P1→P0 and declares a cycle that never existed. The view shows, at that
+// moment, the controller's graph with P0→P1 marked stale beside the true
+// graph without it, and the declaration as a phantom.
+func TestViewDeadlockCentralPhantom(t *testing.T) {
+	p := openScenario(t, `{"protocol": "deadlock-central", "seed": 1, "nodes": 3, "until": "300ms",
+		"network": {"latency": "1ms"}, "params": {"hold": "30ms", "report_every": "10ms"},
+		"workload": {"waits": [{"at": "1ms", "waiter": 0, "holder": 1}, {"at": "40ms", "waiter": 1, "holder": 0}]},
+		"faults": [{"at": "25ms", "delay": {"type": "REPORT", "from": 1, "count": 0, "by": "60ms"}}]}`)
+	viewShown(t, p, "deadlock-graphs")
+	runToEnd(t, p)
+	if got := attr(t, p, "deadlock-decl-0", "data-real"); got != "false" {
+		t.Errorf("the phantom is listed as real = %q", got)
+	}
+	id := Eval[int](p, `window.distlabUI.app.runner.cache.events.find(e => e.kind === "decide" && e.text.startsWith("deadlock:")).id`)
+	at := Eval[int](p, `window.distlabUI.app.runner.cache.events[`+itoa(id)+`].t`)
+	// A moment before the declaration: the controller holds site P1's stale
+	// P0→P1; the true graph has only P1→P0, which the controller has not heard of yet.
+	Eval[bool](p, `(() => { const r = window.distlabUI.app.runner; r.pause(); r.sim.seek({time: `+itoa(at-1)+`}); r._sync(50); r._changed("seek"); return true; })()`)
+	waitIdle(t, p, 0)
+	stale := Eval[[]string](p, `[...document.querySelectorAll('[data-testid="deadlock-controller-graph"] path.pv-edge.stale')].map(e => e.dataset.edge)`)
+	if strings.Join(stale, " ") != "0-1" {
+		t.Errorf("stale edges in the controller's view: %v, want 0-1", stale)
+	}
+	missing := Eval[[]string](p, `[...document.querySelectorAll('[data-testid="deadlock-controller-graph"] path.pv-edge.missing')].map(e => e.dataset.edge)`)
+	if strings.Join(missing, " ") != "1-0" {
+		t.Errorf("true edges the controller has not heard of: %v, want 1-0", missing)
+	}
+	truth := Eval[[]string](p, `[...document.querySelectorAll('[data-testid="deadlock-true-graph"] path.pv-edge')].map(e => e.dataset.edge)`)
+	if strings.Join(truth, " ") != "1-0" {
+		t.Errorf("true graph edges: %v, want only 1-0", truth)
+	}
+	if attr(t, p, "deadlock-graphs", "data-stale") != "1" {
+		t.Errorf("stale count %q", attr(t, p, "deadlock-graphs", "data-stale"))
+	}
+	screenshotPanel(t, p, "view-deadlock-central-before")
+	// At the declaration: a phantom, the true graph shows half the declared cycle gone.
+	seekToEvent(t, p, id)
+	if got := attr(t, p, "deadlock-verdict", "data-real"); got != "false" || !strings.Contains(text(t, p, "deadlock-verdict"), "Phantom") {
+		t.Errorf("verdict: %q (real=%s)", text(t, p, "deadlock-verdict"), got)
+	}
+	if got := Eval[[]string](p, `[...document.querySelectorAll('[data-testid="deadlock-true-graph"] path.pv-edge.cycle.gone')].map(e => e.dataset.edge)`); strings.Join(got, " ") != "0-1" {
+		t.Errorf("the true graph's missing half of the phantom cycle: %v, want 0-1", got)
+	}
+	screenshotPanel(t, p, "view-deadlock-central-phantom")
+}

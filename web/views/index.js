@@ -11,6 +11,7 @@
 import { omView } from "./om.js";
 import { pbftView } from "./pbft.js";
 import { snapshotView } from "./snapshot.js";
+import { deadlockView } from "./deadlock.js";
 
 const registry = new Map();
 
@@ -32,3 +33,5 @@ export function registeredViews() {
 registerView("om", omView);
 registerView("pbft", pbftView);
 registerView("snapshot", snapshotView);
+registerView("deadlock-cmh", deadlockView);
+registerView("deadlock-central", deadlockView);
