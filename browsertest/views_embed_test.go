@@ -226,3 +226,54 @@ func TestEmbedCoursePageOffline(t *testing.T) {
 	waitLog(t, p, "embed-vc", "ready", ReadyTimeout)
 	waitLog(t, p, "embed-vc", "run-ended", 60*time.Second)
 }
+
+// TestEmbedViews: each starting view of an embedded sandbox shows what it
+// says (and hides the rest), in the light and the dark theme.
+func TestEmbedViews(t *testing.T) {
+	p := New(t)
+	p.OpenServed()
+	p.WaitReady()
+	frag := Eval[string](p, `import("./web/share.js").then(m => m.encodeState({v: 1, sc: {protocol: "snapshot"}}))`)
+	base := Eval[string](p, `location.origin + location.pathname`)
+	visible := func(css string) bool {
+		return Eval[bool](p, `(() => { const el = document.querySelector(`+jsq(css)+`); if (!el) return false; const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0 && getComputedStyle(el).display !== "none"; })()`)
+	}
+	for _, c := range []struct {
+		view, theme string
+		shown       []string
+		hidden      []string
+	}{
+		{"diagram", "light", []string{"#diagram"}, []string{".topo", ".right-col", "#config", "#protocol-view"}},
+		{"protocol", "dark", []string{"#diagram", "#protocol-view"}, []string{".topo", ".right-col", "#config"}},
+		{"topology", "light", []string{".topo", ".right-col"}, []string{"#diagram", "#config"}},
+		{"full", "dark", []string{".topo", "#diagram", ".right-col", "#protocol-view"}, []string{"#config"}},
+	} {
+		t.Run(c.view, func(t *testing.T) {
+			p.Navigate("about:blank")
+			p.Navigate(base + "?embed=1&view=" + c.view + "&theme=" + c.theme + "&protocol=snapshot#" + frag)
+			p.WaitReady()
+			p.WaitFor(`window.distlabUI && window.distlabUI.ready`, 0)
+			viewport(t, p, 1100, 640)
+			Eval[bool](p, `(window.distlabUI.app.runner.runToEnd(), true)`)
+			p.WaitFor(`window.distlabUI.app.runner.sim.done()`, 0)
+			waitIdle(t, p, 0)
+			for _, s := range c.shown {
+				if !visible(s) {
+					t.Errorf("view=%s: %s is not shown", c.view, s)
+				}
+			}
+			for _, s := range c.hidden {
+				if visible(s) {
+					t.Errorf("view=%s: %s is shown", c.view, s)
+				}
+			}
+			if !exists(t, p, "embed-open") || visible(".top-actions") {
+				t.Errorf("view=%s: the chrome is not minimal", c.view)
+			}
+			if got := Eval[string](p, `document.documentElement.dataset.theme || ""`); got != c.theme {
+				t.Errorf("theme=%s: page theme %q", c.theme, got)
+			}
+			p.Screenshot("embed-view-" + c.view + "-" + c.theme)
+		})
+	}
+}

@@ -79,7 +79,12 @@ export function parseCommand(data) {
  */
 export function installEmbed(app, opts) {
   const r = app.runner;
-  if (opts.theme) document.documentElement.dataset.theme = opts.theme;
+  if (opts.theme && document.documentElement.dataset.theme !== opts.theme) {
+    document.documentElement.dataset.theme = opts.theme;
+    // The canvases read the theme's colours when told.
+    app.topology?.themeChanged?.();
+    app.diagram?.themeChanged?.();
+  }
   if (opts.embed) {
     document.body.classList.add("embed", `embed-view-${opts.view}`);
     if (opts.locked) document.body.classList.add("embed-locked");
