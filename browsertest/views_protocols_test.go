@@ -45,6 +45,9 @@ func TestViewOM(t *testing.T) {
 		t.Errorf("L1's tree does not show the majority: %q", text(t, p, "om-tree-L1"))
 	}
 	screenshotPanel(t, p, "view-om")
+	Eval[bool](p, `(document.documentElement.dataset.theme = "dark", window.distlabUI.app.diagram.themeChanged(), window.distlabUI.app.topology.themeChanged(), true)`)
+	screenshotPanel(t, p, "view-om-dark")
+	Eval[bool](p, `(document.documentElement.dataset.theme = "light", window.distlabUI.app.diagram.themeChanged(), window.distlabUI.app.topology.themeChanged(), true)`)
 
 	// Three generals and a traitor: the loyal lieutenant is fooled (IC2 breaks), and the view says so.
 	loadScenario(t, p, `{"protocol": "om", "seed": 1, "nodes": 3, "until": "100ms", "params": {"m": 1},
@@ -106,6 +109,9 @@ func TestViewPBFT(t *testing.T) {
 		t.Errorf("R0's stable checkpoint = %q, want 4", got)
 	}
 	screenshotPanel(t, p, "view-pbft")
+	Eval[bool](p, `(document.documentElement.dataset.theme = "dark", window.distlabUI.app.diagram.themeChanged(), window.distlabUI.app.topology.themeChanged(), true)`)
+	screenshotPanel(t, p, "view-pbft-dark")
+	Eval[bool](p, `(document.documentElement.dataset.theme = "light", window.distlabUI.app.diagram.themeChanged(), window.distlabUI.app.topology.themeChanged(), true)`)
 
 	// A silent primary is replaced: the view shows view 1 and its primary R1.
 	loadScenario(t, p, `{"protocol": "pbft", "seed": 1, "nodes": 4, "until": "2s",
@@ -274,6 +280,9 @@ func TestViewDeadlockCMH(t *testing.T) {
 		t.Errorf("P3→P0, a wait-for edge off the cycle, is not drawn")
 	}
 	screenshotPanel(t, p, "view-deadlock-cmh-declared")
+	Eval[bool](p, `(document.documentElement.dataset.theme = "dark", window.distlabUI.app.diagram.themeChanged(), window.distlabUI.app.topology.themeChanged(), true)`)
+	screenshotPanel(t, p, "view-deadlock-cmh-declared-dark")
+	Eval[bool](p, `(document.documentElement.dataset.theme = "light", window.distlabUI.app.diagram.themeChanged(), window.distlabUI.app.topology.themeChanged(), true)`)
 
 	// While P0's probe goes round: a PROBE in flight along a wait-for edge.
 	probe := Eval[int](p, `(() => { const c = window.distlabUI.app.runner.cache; const s = c.events.filter(e => e.kind === "send" && e.msg.type === "PROBE" && e.text.includes("PROBE(P0, P1, P2)")); return s.length ? s[0].id : -1; })()`)

@@ -153,3 +153,71 @@ func TestShareTamperedFragment(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestShareDialog: the Share button opens a dialog with the link (a #s1.
+// fragment) and an embed snippet; "Copy link" also puts the fragment in the
+// address bar.
+func TestShareDialog(t *testing.T) {
+	p := openScenario(t, `{"protocol": "om"}`)
+	runToEnd(t, p)
+	click(t, p, "share-button")
+	p.WaitFor(`document.querySelector('[data-testid="share-dialog"]').open`, 0)
+	link := Eval[string](p, `document.querySelector('[data-testid="share-link"]').value`)
+	if !strings.Contains(link, "#s1.") {
+		t.Errorf("share link %q", link)
+	}
+	snippet := Eval[string](p, `document.querySelector('[data-testid="share-embed"]').value`)
+	if !strings.HasPrefix(snippet, "<iframe src=") || !strings.Contains(snippet, "?embed=1&locked=1#s1.") {
+		t.Errorf("embed snippet %q", snippet)
+	}
+	if !strings.Contains(text(t, p, "share-size"), "opens at") {
+		t.Errorf("size line: %q", text(t, p, "share-size"))
+	}
+	p.Screenshot("share-dialog")
+	click(t, p, "share-copy")
+	p.WaitFor(`location.hash.startsWith("#s1.")`, 0)
+	if got := Eval[string](p, `location.href`); got != link {
+		t.Errorf("address after Copy link = %s, want the link %s", got, link)
+	}
+}
+
+// TestShareOffline: the single-file offline page, opened from disk, makes
+// and reads share links and exports a PNG (the diagram drawn through a
+// data: URL, so the canvas is not tainted on a file:// page).
+func TestShareOffline(t *testing.T) {
+	p := openUI(t, true)
+	p.WaitFor(`window.distlabExtras`, 0)
+	Eval[bool](p, `window.distlabExtras.done.then(() => true)`)
+	Eval[bool](p, `window.distlabUI.app.applyScenario({protocol: "snapshot"}, {replaceLive: true})`)
+	Eval[bool](p, `(window.distlabUI.app.runner.seekTime(90000), true)`)
+	waitIdle(t, p, 0)
+	if !Eval[bool](p, `window.distlabUI.app.inject({input: 2, data: "snapshot"})`) {
+		t.Fatal("the offline page refused a live snapshot input")
+	}
+	settle(t, p)
+	before := Eval[shareState](p, readShareState)
+	// The offline bundle has no modules to import: use the Share dialog.
+	click(t, p, "share-button")
+	p.WaitFor(`document.querySelector('[data-testid="share-dialog"]').open`, 0)
+	link := Eval[string](p, `document.querySelector('[data-testid="share-link"]').value`)
+	if !strings.HasPrefix(link, "file://") || !strings.Contains(link, "distlab-offline.html#s1.") {
+		t.Fatalf("offline link %q", link)
+	}
+	p.Navigate("about:blank")
+	p.Navigate(link)
+	p.WaitReady()
+	p.WaitFor(`window.distlabUI && window.distlabUI.ready`, 0)
+	after := Eval[shareState](p, readShareState)
+	if after != before {
+		t.Errorf("offline link landed on %+v, sender was at %+v", after, before)
+	}
+	captureDownloads(t, p)
+	click(t, p, "export-button")
+	p.WaitFor(`document.querySelector('[data-testid="export-menu"]')`, 0)
+	clickSel(t, p, `[data-testid="export-png-slide"]`)
+	p.WaitFor(`window.__downloads.length > 0`, 0)
+	d := Eval[download](p, `(async () => { const d = window.__downloads[0]; return {name: d.name, type: d.blob.type, text: String(d.blob.size)}; })()`)
+	if d.Type != "image/png" || d.Text == "0" {
+		t.Errorf("offline PNG export: %+v", d)
+	}
+}
