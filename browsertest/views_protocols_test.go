@@ -60,6 +60,12 @@ func TestViewOM(t *testing.T) {
 	if !strings.Contains(text(t, p, "om-head"), "n < 3m+1") {
 		t.Errorf("the head does not warn that n < 3m+1: %q", text(t, p, "om-head"))
 	}
+
+	// A protocol without a view of its own keeps the generic panels only.
+	loadScenario(t, p, `{"protocol": "script"}`)
+	if Eval[bool](p, `!document.querySelector('[data-testid="protocol-view"]').hidden`) {
+		t.Errorf("the script protocol (no view) shows the protocol-view panel")
+	}
 }
 
 // TestViewPBFT: four replicas, R3 sends wrong digests (the seed's figure),
