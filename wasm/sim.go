@@ -95,7 +95,7 @@ var simMethods = []simMethod{
 	{"inject", true, simInject},
 	{"liveActions", false, func(h *simHandle, _ []js.Value) (any, error) {
 		out := []map[string]any{}
-		for _, a := range h.sim.LiveActions() {
+		for _, a := range h.sim.RecordedActions() {
 			out = append(out, a.JSON())
 		}
 		return jsonResult(out)
@@ -186,7 +186,7 @@ var simMethods = []simMethod{
 		return bytesString(b.Bytes()), nil
 	}},
 	{"exportScenario", false, func(h *simHandle, _ []js.Value) (any, error) {
-		return bytesString(h.sim.Scenario().JSON(h.sim.LiveActions())), nil
+		return bytesString(h.sim.Scenario().JSON(h.sim.RecordedActions())), nil
 	}},
 }
 

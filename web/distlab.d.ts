@@ -197,7 +197,8 @@ export interface Simulation {
    *  failure while applying the action does not throw: it stops the run and shows in
    *  invariants() and summary().error, as it would during run(). */
   inject(action: Action | string): void;
-  /** The live actions applied so far, in the scenario's format (with `at` and `step`). */
+  /** Every live action of this branch, each with its `step`: those applied so far and, after a seek
+   *  back, those still queued to be replayed (a new inject() discards the queued ones: a new branch). */
   liveActions(): Action[];
 
   /** Time travel: the same handle now shows the run as it was then. Injecting afterwards branches;
@@ -224,7 +225,7 @@ export interface Simulation {
 
   exportTrace(): string;     // JSON Lines, identical to `distlab run --trace`
   exportShiViz(): string;    // ShiViz log
-  exportScenario(): string;  // the scenario with the live actions folded in as faults
+  exportScenario(): string;  // the scenario with the branch's live actions (see liveActions) folded in as faults
 
   /** Free the simulation. Calling dispose again is fine; any other call afterwards throws. */
   dispose(): void;

@@ -159,7 +159,7 @@ func TestLiveActionsAndSeek(t *testing.T) {
 			"exportScenario": marshal(t, string(s.Scenario().JSON(s.LiveActions()))),
 		}
 		var live []map[string]any
-		for _, a := range s.LiveActions() {
+		for _, a := range s.RecordedActions() {
 			live = append(live, a.JSON())
 		}
 		want["liveActions"] = marshal(t, live)
