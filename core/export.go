@@ -239,6 +239,7 @@ type MsgStats struct {
 	Dropped   int            `json:"dropped"`
 	InFlight  int            `json:"in_flight"`
 	ByType    map[string]int `json:"by_type"`
+	ByNode    []NodeCounts   `json:"by_node"` // indexed by process
 }
 
 // Summary is the result of a run: what `distlab run --json` prints and
@@ -272,6 +273,7 @@ func (s *Sim) Summarize() *Summary {
 		Metrics: map[string]float64{},
 	}
 	sum.Messages.ByType = s.SentByType()
+	sum.Messages.ByNode = s.CountsByNode()
 	sum.Invariants = s.Invariants()
 	sum.OK = true
 	for _, r := range sum.Invariants {
