@@ -148,7 +148,8 @@ export interface InvariantResult {
 export interface Summary {
   protocol: string; seed: number; nodes: number; processes: number;
   end: string; end_us: number; done: boolean; events: number;
-  messages: { sent: number; delivered: number; dropped: number; in_flight: number; by_type: Record<string, number> };
+  messages: { sent: number; delivered: number; dropped: number; in_flight: number; by_type: Record<string, number>;
+              by_node: { sent: number; delivered: number; dropped: number }[] };
   invariants: InvariantResult[]; ok: boolean;
   metrics: Record<string, number>;
   output?: unknown;
