@@ -60,7 +60,7 @@ func (c *controller) graph() (adj map[int][]cedge, jobs map[int]Waiter, holds ma
 			jobs[w.Proc] = w
 		}
 	}
-	for _, site := range sortedKeys(c.reports) {
+	for _, site := range core.SortedKeys(c.reports) {
 		for _, l := range c.reports[site].Locks {
 			h := Waiter{Proc: l.Holder, Job: l.HolderJob, TS: l.HolderTS}
 			if c.aborted[jobRef{h.Proc, h.Job}] {
@@ -116,7 +116,7 @@ func findCycle(adj map[int][]cedge) []int {
 		colour[p] = black
 		return false
 	}
-	for _, p := range sortedKeys(adj) {
+	for _, p := range core.SortedKeys(adj) {
 		if colour[p] == white && visit(p) {
 			break
 		}
@@ -192,7 +192,7 @@ type ReportState struct {
 
 func (c *controller) State() any {
 	st := ControllerState{Reports: map[string]ReportState{}, Edges: []string{}, Aborted: []string{}, Declared: c.decided}
-	for _, site := range sortedKeys(c.reports) {
+	for _, site := range core.SortedKeys(c.reports) {
 		rep := c.reports[site]
 		rs := ReportState{Seq: rep.Seq, Edges: []string{}}
 		for _, l := range rep.Locks {
@@ -203,7 +203,7 @@ func (c *controller) State() any {
 		st.Reports[fmt.Sprintf("P%d", site)] = rs
 	}
 	adj, _, _ := c.graph()
-	for _, p := range sortedKeys(adj) {
+	for _, p := range core.SortedKeys(adj) {
 		for _, e := range adj[p] {
 			st.Edges = append(st.Edges, fmt.Sprintf("P%d→P%d (R%d)", p, e.to, e.res))
 		}

@@ -60,7 +60,7 @@ func (n *node) initiate(env core.Env) {
 		return
 	}
 	var targets []string
-	for _, r := range sortedKeys(n.pending) {
+	for _, r := range core.SortedKeys(n.pending) {
 		if h := n.pending[r].Holder; h >= 0 {
 			targets = append(targets, fmt.Sprintf("P%d (R%d)", h, r))
 		}
@@ -72,7 +72,7 @@ func (n *node) initiate(env core.Env) {
 	n.forwarded[n.id] = n.seq
 	env.Phase("probe", fmt.Sprintf("blocked on %s: initiates detection #%d", strings.Join(targets, ", "), n.seq))
 	path := []Hop{{Node: n.id, Episode: n.episode}}
-	for _, r := range sortedKeys(n.pending) {
+	for _, r := range core.SortedKeys(n.pending) {
 		if p := n.pending[r]; p.Holder >= 0 {
 			env.Send(p.Holder, Probe{Init: n.id, From: n.id, To: p.Holder, Seq: n.seq, Res: r, G: p.G, Path: path})
 		}
@@ -108,7 +108,7 @@ func (n *node) onProbe(env core.Env, m Probe) {
 	}
 	n.forwarded[m.Init] = m.Seq
 	path := append(append([]Hop(nil), m.Path...), Hop{Node: n.id, Episode: n.episode})
-	for _, r := range sortedKeys(n.pending) {
+	for _, r := range core.SortedKeys(n.pending) {
 		p := n.pending[r]
 		if p.Holder < 0 || grantedInFlight && r == m.Res {
 			continue
@@ -181,7 +181,7 @@ func (n *node) onAbort(env core.Env, a Abort) {
 // whose pledge has not expired), or -1.
 func (n *node) pledgedTo(now time.Duration) int {
 	by := -1
-	for _, v := range sortedKeys(n.pledges) {
+	for _, v := range core.SortedKeys(n.pledges) {
 		if n.pledges[v] > now {
 			by = v
 		} else {

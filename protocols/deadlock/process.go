@@ -250,13 +250,13 @@ func (n *node) onQueued(env core.Env, m Queued) {
 
 func (n *node) startWork(env core.Env) {
 	n.working = true
-	env.Phase("working", fmt.Sprintf("job %d: holds %s; works for %v", n.job, resList(sortedKeys(n.held)), n.in.hold))
+	env.Phase("working", fmt.Sprintf("job %d: holds %s; works for %v", n.job, resList(core.SortedKeys(n.held)), n.in.hold))
 	n.workTimer = env.SetTimer(n.in.hold, "work", nil)
 }
 
 // finish ends the job: everything held is released.
 func (n *node) finish(env core.Env) {
-	held := sortedKeys(n.held)
+	held := core.SortedKeys(n.held)
 	n.working, n.active = false, false
 	n.done++
 	env.Phase("done", fmt.Sprintf("job %d done: releases %s", n.job, resList(held)))
@@ -269,7 +269,7 @@ func (n *node) finish(env core.Env) {
 // abort ends the job as a deadlock victim: what it holds is released and
 // what it asked for is withdrawn.
 func (n *node) abort(env core.Env, why string) {
-	held, asked := sortedKeys(n.held), sortedKeys(n.pending)
+	held, asked := core.SortedKeys(n.held), core.SortedKeys(n.pending)
 	if n.working {
 		env.CancelTimer(n.workTimer)
 	}
@@ -418,8 +418,8 @@ type NodeState struct {
 
 func (n *node) State() any {
 	st := NodeState{Job: n.job, Active: n.active, Blocked: n.blocked(), Working: n.working, Episode: n.episode,
-		Holds: sortedKeys(n.held), WaitsFor: []WaitState{}, Site: []LockState{}, Done: n.done, Aborts: n.aborts}
-	for _, r := range sortedKeys(n.pending) {
+		Holds: core.SortedKeys(n.held), WaitsFor: []WaitState{}, Site: []LockState{}, Done: n.done, Aborts: n.aborts}
+	for _, r := range core.SortedKeys(n.pending) {
 		st.WaitsFor = append(st.WaitsFor, WaitState{Res: r, Holder: n.pending[r].Holder})
 	}
 	for r := n.id; r < n.in.nres; r += n.in.n {
@@ -439,8 +439,8 @@ func (n *node) String() string {
 	case !n.active:
 		fmt.Fprintf(&b, "idle after %d job(s)", n.job)
 	case n.blocked():
-		fmt.Fprintf(&b, "job %d blocked: holds %s; waits for", n.job, resList(sortedKeys(n.held)))
-		for _, r := range sortedKeys(n.pending) {
+		fmt.Fprintf(&b, "job %d blocked: holds %s; waits for", n.job, resList(core.SortedKeys(n.held)))
+		for _, r := range core.SortedKeys(n.pending) {
 			if h := n.pending[r].Holder; h >= 0 {
 				fmt.Fprintf(&b, " R%d (P%d)", r, h)
 			} else {
@@ -448,7 +448,7 @@ func (n *node) String() string {
 			}
 		}
 	default:
-		fmt.Fprintf(&b, "job %d working: holds %s", n.job, resList(sortedKeys(n.held)))
+		fmt.Fprintf(&b, "job %d working: holds %s", n.job, resList(core.SortedKeys(n.held)))
 	}
 	for r := n.id; r < n.in.nres; r += n.in.n {
 		l := n.in.locks[r]
@@ -477,13 +477,4 @@ func resList(rs []int) string {
 		parts[i] = fmt.Sprintf("R%d", r)
 	}
 	return strings.Join(parts, ", ")
-}
-
-func sortedKeys[V any](m map[int]V) []int {
-	ks := make([]int, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Ints(ks)
-	return ks
 }

@@ -175,7 +175,7 @@ func (t *truth) components(s *core.Sim) map[int][]int {
 			}
 		}
 	}
-	for _, v := range sortedKeys(adj) {
+	for _, v := range core.SortedKeys(adj) {
 		if _, ok := index[v]; !ok {
 			strong(v)
 		}
@@ -292,7 +292,7 @@ func (in *instance) Invariants() []core.Invariant {
 // to resolve it and to detect what is left (cycles can share processes, and
 // one resolution can break several).
 func (in *instance) checkDetected(s *core.Sim, since map[int]time.Duration, comp map[int][]int, now time.Duration) (bool, string) {
-	for _, p := range sortedKeys(since) {
+	for _, p := range core.SortedKeys(since) {
 		t0 := since[p]
 		deadline := t0 + in.detectBound()
 		for _, d := range in.truth.decls {

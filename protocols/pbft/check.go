@@ -151,7 +151,7 @@ func (in *instance) Output(s *core.Sim) any {
 		if r, ok := s.Node(i).(*replica); ok {
 			o.View, o.StableCheckpoint = r.view, r.h
 		}
-		for _, n := range sortedKeys(in.exec[i]) {
+		for _, n := range core.SortedKeys(in.exec[i]) {
 			o.Executed = append(o.Executed, fmt.Sprintf("%d:%s", n, short(in.exec[i][n])))
 		}
 		reps = append(reps, o)

@@ -62,7 +62,7 @@ func (c *client) onReply(env core.Env, from int, rep Reply) {
 	}
 	c.replies[from] = rep
 	same, view := 0, 0
-	for _, i := range sortedKeys(c.replies) {
+	for _, i := range core.SortedKeys(c.replies) {
 		if r := c.replies[i]; r.R == rep.R {
 			same++
 			view = max(view, r.V)
@@ -100,7 +100,7 @@ func (c *client) State() any {
 		acc = []string{}
 	}
 	reps := map[string]string{}
-	for _, i := range sortedKeys(c.replies) {
+	for _, i := range core.SortedKeys(c.replies) {
 		reps[fmt.Sprintf("R%d", i)] = c.replies[i].R
 	}
 	return map[string]any{"role": "client", "timestamp": c.t, "request": c.req.String(), "view": c.view,

@@ -268,7 +268,7 @@ func (s *Snapshot) clone() *Snapshot {
 func (s *Snapshot) Digest() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "n=%d|total=%d", s.N, s.Total)
-	for _, c := range sortedKeys(s.Replies) {
+	for _, c := range core.SortedKeys(s.Replies) {
 		r := s.Replies[c]
 		fmt.Fprintf(&b, "|%d:%d:%s", c, r.T, r.R)
 	}
@@ -282,15 +282,6 @@ func (s *Snapshot) apply(op string) string {
 	fmt.Sscanf(op, "add %d", &k)
 	s.Total += k
 	return fmt.Sprintf("total=%d", s.Total)
-}
-
-func sortedKeys[V any](m map[int]V) []int {
-	ks := make([]int, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Ints(ks)
-	return ks
 }
 
 // ---- the instance ----
@@ -402,15 +393,6 @@ func (in *instance) recordExec(env core.Env, i, n int, d, what, result string, r
 		in.safety = fmt.Sprintf("at sequence number %d, correct R%d executed %s but correct R%d executed %s",
 			n, c.by, c.what, i, what)
 	}
-}
-
-func sortedStrings[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 func sortRequests(rs []Request) {

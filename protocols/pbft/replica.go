@@ -266,7 +266,7 @@ func (r *replica) onRequest(env core.Env, from int, m Request) {
 // missed some can catch up. The paper leaves retransmission to the
 // implementation; this is the simplest that keeps PBFT live under loss.
 func (r *replica) retransmit(env core.Env) {
-	for _, n := range sortedKeys(r.log) {
+	for _, n := range core.SortedKeys(r.log) {
 		e := r.log[n]
 		if n <= r.h || !e.prePrepared || e.view != r.view {
 			continue
@@ -280,8 +280,8 @@ func (r *replica) retransmit(env core.Env) {
 			r.multicast(env, Commit{V: e.view, N: n, D: e.digest, I: r.id})
 		}
 	}
-	for _, n := range sortedKeys(r.checkpoints) {
-		for _, d := range sortedStrings(r.checkpoints[n]) {
+	for _, n := range core.SortedKeys(r.checkpoints) {
+		for _, d := range core.SortedKeys(r.checkpoints[n]) {
 			if c, ok := r.checkpoints[n][d][r.id]; ok && n > r.h {
 				r.multicast(env, c)
 			}
@@ -443,7 +443,7 @@ func (r *replica) tryPrepared(env core.Env, e *entry) {
 		return
 	}
 	e.prepared = true
-	e.cert = &Certificate{PP: PrePrepare{V: e.view, N: e.n, D: e.digest, M: e.req, Null: e.null}, Prepares: sortedKeys(e.prepares[k])}
+	e.cert = &Certificate{PP: PrePrepare{V: e.view, N: e.n, D: e.digest, M: e.req, Null: e.null}, Prepares: core.SortedKeys(e.prepares[k])}
 	env.Phase("prepared", fmt.Sprintf("R%d prepared n=%d in view %d with %d prepares", r.id, e.n, e.view, len(e.prepares[k])))
 	add(e.commits, k, r.id)
 	r.multicast(env, Commit{V: e.view, N: e.n, D: e.digest, I: r.id})
@@ -547,7 +547,7 @@ func (r *replica) recordCheckpoint(env core.Env, c Checkpoint) {
 		return
 	}
 	proof := make([]Checkpoint, 0, len(set))
-	for _, i := range sortedKeys(set) {
+	for _, i := range core.SortedKeys(set) {
 		proof = append(proof, set[i])
 	}
 	r.makeStable(env, proof)
@@ -582,12 +582,12 @@ func (r *replica) makeStable(env core.Env, proof []Checkpoint) {
 	}
 	r.h, r.proof, r.stableSt = c.N, proof, snap.clone()
 	r.seq = max(r.seq, r.h)
-	for _, n := range sortedKeys(r.log) {
+	for _, n := range core.SortedKeys(r.log) {
 		if n <= r.h {
 			delete(r.log, n)
 		}
 	}
-	for _, n := range sortedKeys(r.checkpoints) {
+	for _, n := range core.SortedKeys(r.checkpoints) {
 		if n <= r.h {
 			delete(r.checkpoints, n)
 		}
@@ -633,7 +633,7 @@ type LogEntry struct {
 
 func (r *replica) State() any {
 	rows := []LogEntry{}
-	for _, n := range sortedKeys(r.log) {
+	for _, n := range core.SortedKeys(r.log) {
 		e := r.log[n]
 		k := vd{e.view, e.digest}
 		req := e.req.String()
@@ -647,7 +647,7 @@ func (r *replica) State() any {
 			Prepares: len(e.prepares[k]), Commits: len(e.commits[k])})
 	}
 	vcs := map[string]int{}
-	for _, v := range sortedKeys(r.viewChanges) {
+	for _, v := range core.SortedKeys(r.viewChanges) {
 		vcs[fmt.Sprint(v)] = len(r.viewChanges[v])
 	}
 	return map[string]any{

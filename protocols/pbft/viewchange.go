@@ -17,7 +17,7 @@ func (r *replica) startViewChange(env core.Env, v int) {
 	r.stopTimer(env)
 	r.queue, r.assigned, r.holdOn = nil, map[string]int{}, false
 	var P []Certificate
-	for _, n := range sortedKeys(r.log) {
+	for _, n := range core.SortedKeys(r.log) {
 		if e := r.log[n]; e.cert != nil && n > r.h {
 			P = append(P, *e.cert)
 		}
@@ -108,7 +108,7 @@ func (r *replica) onViewChange(env core.Env, from int, vc ViewChange) {
 	r.recordViewChange(vc)
 	senders := map[int]bool{}
 	lowest := -1
-	for _, w := range sortedKeys(r.viewChanges) {
+	for _, w := range core.SortedKeys(r.viewChanges) {
 		if w <= r.view {
 			continue
 		}
@@ -171,7 +171,7 @@ func (r *replica) tryNewView(env core.Env) {
 		return
 	}
 	V := []ViewChange{own}
-	for _, j := range sortedKeys(set) {
+	for _, j := range core.SortedKeys(set) {
 		if j != r.id && len(V) < r.in.q {
 			V = append(V, set[j])
 		}
@@ -236,7 +236,7 @@ func (r *replica) enterView(env core.Env, nv NewView) {
 	if r.isPrimary() {
 		r.seq = max(maxS, r.h)
 		var reqs []Request
-		for _, d := range sortedStrings(r.waiting) {
+		for _, d := range core.SortedKeys(r.waiting) {
 			if !inO[d] {
 				reqs = append(reqs, r.waiting[d])
 			}
@@ -245,7 +245,7 @@ func (r *replica) enterView(env core.Env, nv NewView) {
 		r.queue = reqs
 		r.assign(env)
 	}
-	for _, n := range sortedKeys(r.log) {
+	for _, n := range core.SortedKeys(r.log) {
 		r.tryPrepared(env, r.log[n])
 	}
 	r.persist(env)

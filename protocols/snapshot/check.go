@@ -104,7 +104,7 @@ func (in *instance) checkChannels(s *core.Sim, snap int) (bool, string) {
 	truth := in.inTransit(s, prefix)
 	for j := 0; j < in.n; j++ {
 		r := in.nodes[j].recs[snap]
-		for _, c := range sortedKeys(r.chans) {
+		for _, c := range core.SortedKeys(r.chans) {
 			got := slices.Sorted(slices.Values(r.chans[c]))
 			want := slices.Sorted(slices.Values(truth[[2]int{c, j}]))
 			if !slices.Equal(got, want) {
@@ -246,7 +246,7 @@ func (in *instance) Invariants() []core.Invariant {
 						missing = append(missing, s.Name(p))
 						continue
 					}
-					for _, c := range sortedKeys(r.open) {
+					for _, c := range core.SortedKeys(r.open) {
 						open = append(open, s.Name(c)+"→"+s.Name(p))
 					}
 				}

@@ -232,7 +232,7 @@ func (n *node) maybeDone(env core.Env, r *record) {
 	r.done = true
 	in := 0
 	var parts []string
-	for _, c := range sortedKeys(r.chans) {
+	for _, c := range core.SortedKeys(r.chans) {
 		for _, a := range r.chans[c] {
 			in += a
 		}
@@ -299,16 +299,7 @@ func (in *instance) recordedMoney(snap int) (bal, transit int) {
 	return
 }
 
-func (n *node) snapIDs() []int { return sortedKeys(n.recs) }
-
-func sortedKeys[V any](m map[int]V) []int {
-	ks := make([]int, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Ints(ks)
-	return ks
-}
+func (n *node) snapIDs() []int { return core.SortedKeys(n.recs) }
 
 // ---- the inspector ----
 
@@ -340,10 +331,10 @@ func (n *node) State() any {
 		r := n.recs[id]
 		rs := RecordState{Snap: id, Recorded: r.recorded, Initiator: r.initiator, Balance: r.balance, AtUS: r.atUS,
 			Open: []string{}, Channels: map[string][]int{}, Done: r.done}
-		for _, c := range sortedKeys(r.open) {
+		for _, c := range core.SortedKeys(r.open) {
 			rs.Open = append(rs.Open, n.name(c)+"→"+n.name(n.id))
 		}
-		for _, c := range sortedKeys(r.chans) {
+		for _, c := range core.SortedKeys(r.chans) {
 			rs.Channels[n.name(c)+"→"+n.name(n.id)] = append([]int{}, r.chans[c]...)
 		}
 		st.Snapshots = append(st.Snapshots, rs)
@@ -360,7 +351,7 @@ func (n *node) String() string {
 			s += fmt.Sprintf("; s%d done ($%d)", id, r.balance)
 		case r.recorded:
 			var open []string
-			for _, c := range sortedKeys(r.open) {
+			for _, c := range core.SortedKeys(r.open) {
 				open = append(open, n.name(c))
 			}
 			s += fmt.Sprintf("; s%d recorded $%d, recording from %s", id, r.balance, strings.Join(open, ", "))

@@ -303,14 +303,7 @@ func (in *instance) info(id int, now time.Duration) *snapInfo {
 func durationUS(us int64) time.Duration { return time.Duration(us) * time.Microsecond }
 
 // snapIDs lists the snapshots that have started, in id order.
-func (in *instance) snapIDs() []int {
-	ids := make([]int, 0, len(in.snaps))
-	for id := range in.snaps {
-		ids = append(ids, id)
-	}
-	sort.Ints(ids)
-	return ids
-}
+func (in *instance) snapIDs() []int { return core.SortedKeys(in.snaps) }
 
 func money(amounts []int) string {
 	parts := make([]string, len(amounts))
