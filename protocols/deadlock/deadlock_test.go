@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"distlab/core"
+	"distlab/internal/simtest"
 	"distlab/protocols"
 	"distlab/protocols/deadlock"
 
@@ -16,24 +17,11 @@ import (
 
 // sends lists the trace's send texts of one message type, in order.
 func sends(s *core.Sim, typ string) []string {
-	var out []string
-	for i := 0; i < s.NumEvents(); i++ {
-		e := s.Event(i)
-		if e.Kind == core.KSend && s.Msg(int(e.Msg)).Type == typ {
-			out = append(out, fmt.Sprintf("%s: %s", s.Name(int(e.Node)), s.Text(e)))
-		}
-	}
-	return out
+	return simtest.NamedTexts(s, func(e *core.Event) bool { return e.Kind == core.KSend && s.Msg(int(e.Msg)).Type == typ })
 }
 
 func decides(s *core.Sim) []string {
-	var out []string
-	for i := 0; i < s.NumEvents(); i++ {
-		if e := s.Event(i); e.Kind == core.KDecide {
-			out = append(out, fmt.Sprintf("%s: %s", s.Name(int(e.Node)), s.Text(e)))
-		}
-	}
-	return out
+	return simtest.NamedTexts(s, func(e *core.Event) bool { return e.Kind == core.KDecide })
 }
 
 func output(t *testing.T, s *core.Sim) deadlock.Output {

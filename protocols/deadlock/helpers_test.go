@@ -4,32 +4,20 @@ import (
 	"testing"
 
 	"distlab/core"
+	"distlab/internal/simtest"
 	"distlab/protocols"
-
-	"github.com/stretchr/testify/require"
 )
 
+// newSim builds a scenario of the whole catalogue (see simtest.New).
 func newSim(t testing.TB, scenario string) *core.Sim {
 	t.Helper()
-	s, err := core.NewFromJSON([]byte(scenario), protocols.Catalog)
-	require.NoError(t, err, scenario)
-	return s
+	return simtest.New(t, protocols.Catalog, scenario)
 }
 
+// run builds and runs a scenario of the whole catalogue (see simtest.Run).
 func run(t testing.TB, scenario string) *core.Sim {
 	t.Helper()
-	s := newSim(t, scenario)
-	s.Run()
-	require.NoError(t, s.Err(), scenario)
-	return s
+	return simtest.Run(t, protocols.Catalog, scenario)
 }
 
-func failed(s *core.Sim) map[string]string {
-	out := map[string]string{}
-	for _, r := range s.Invariants() {
-		if !r.OK && !r.Pending {
-			out[r.Name] = r.Detail
-		}
-	}
-	return out
-}
+var failed = simtest.Failed
