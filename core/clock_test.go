@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"distlab/core"
+	"distlab/internal/simtest"
 	"distlab/protocols"
 
 	"github.com/stretchr/testify/assert"
@@ -13,11 +14,7 @@ import (
 
 func mustRun(t *testing.T, scenario string) *core.Sim {
 	t.Helper()
-	s, err := core.NewFromJSON([]byte(scenario), protocols.Catalog)
-	require.NoError(t, err)
-	s.Run()
-	require.NoError(t, s.Err())
-	return s
+	return simtest.Run(t, protocols.Catalog, scenario)
 }
 
 // model returns the events of the book's model (local, send, receive) with
@@ -53,16 +50,8 @@ func find(t *testing.T, s *core.Sim, node int, prefix string) int {
 	return -1
 }
 
-// Seed, section 2, "Vector Clocks": P1 [1,0,0] sends m1; P2 receives
-// [1,1,0]; P2 sends m2 [1,2,0]; P3 receives [1,2,1]; P1's later local event
-// [2,0,0] is concurrent with P3's receive. The seed's P1..P3 are nodes 0..2.
-const seedVectorExample = `{
-  "protocol": "script", "nodes": 3, "until": "100ms", "network": {"latency": "2ms"},
-  "workload": {"events": [
-    {"at": "1ms", "node": 0, "do": "send", "to": 1, "label": "m1"},
-    {"at": "4ms", "node": 1, "do": "send", "to": 2, "label": "m2"},
-    {"at": "5ms", "node": 0, "do": "local", "label": "e2"}
-  ]}}`
+// Seed, section 2, "Vector Clocks" (see simtest.SeedVectorExample).
+const seedVectorExample = simtest.SeedVectorExample
 
 func TestSeedSection2VectorClockExample(t *testing.T) {
 	s := mustRun(t, seedVectorExample)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"distlab/core"
+	"distlab/internal/simtest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -14,9 +15,7 @@ import (
 
 func newSim(t testing.TB, scenario string) *core.Sim {
 	t.Helper()
-	s, err := core.NewFromJSON([]byte(scenario), testCatalog)
-	require.NoError(t, err)
-	return s
+	return simtest.New(t, testCatalog, scenario)
 }
 
 func hashOf(t testing.TB, scenario string) string {

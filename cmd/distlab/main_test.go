@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"distlab/internal/simtest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -23,13 +25,9 @@ func cli(t *testing.T, stdin string, args ...string) (code int, stdout, stderr s
 	return code, out.String(), errb.String()
 }
 
-const vectorExample = `{
-  "protocol": "script", "nodes": 3, "until": "100ms", "network": {"latency": "2ms"},
-  "workload": {"events": [
-    {"at": "1ms", "node": 0, "do": "send", "to": 1, "label": "m1"},
-    {"at": "4ms", "node": 1, "do": "send", "to": 2, "label": "m2"},
-    {"at": "5ms", "node": 0, "do": "local", "label": "e2"}
-  ]}}`
+// vectorExample is the seed's section 2 example (P1 sends m1 to P2, P2 m2
+// to P3, then P1 has a local event), whose clocks the CLI must print.
+const vectorExample = simtest.SeedVectorExample
 
 func TestRunPrintsTheSeedsVectorClocks(t *testing.T) {
 	code, out, _ := cli(t, vectorExample, "run", "-")

@@ -11,6 +11,18 @@ import (
 	"distlab/core"
 )
 
+// SeedVectorExample is the seed's section 2 example, "Vector Clocks", as a
+// script scenario: P1 [1,0,0] sends m1; P2 receives [1,1,0]; P2 sends m2
+// [1,2,0]; P3 receives [1,2,1]; P1's later local event [2,0,0] is concurrent
+// with P3's receive. The seed's P1..P3 are nodes 0..2.
+const SeedVectorExample = `{
+  "protocol": "script", "nodes": 3, "until": "100ms", "network": {"latency": "2ms"},
+  "workload": {"events": [
+    {"at": "1ms", "node": 0, "do": "send", "to": 1, "label": "m1"},
+    {"at": "4ms", "node": 1, "do": "send", "to": 2, "label": "m2"},
+    {"at": "5ms", "node": 0, "do": "local", "label": "e2"}
+  ]}}`
+
 // New builds scenario against cat, failing t (with the scenario) when it
 // does not build.
 func New(t testing.TB, cat core.Catalog, scenario string) *core.Sim {
