@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"distlab/core"
+	"distlab/internal/simtest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -245,7 +246,7 @@ func TestChordLookupAndJoin(t *testing.T) {
 	assert.Equal(t, 6, n32.succ, "stabilize made N40 the successor of N32")
 	assert.Equal(t, 6, s.Node(3).(*chordNode).pred, "notify made N40 the predecessor of N45")
 	assert.Equal(t, 1.0, s.Summarize().Metrics["hops_mean"])
-	assert.Len(t, phases(s, "joined"), 1)
+	assert.Len(t, simtest.Phases(s, "joined"), 1)
 	var refused []string
 	for i := 0; i < s.NumEvents(); i++ {
 		if e := s.Event(i); e.Kind == core.KNote && strings.HasPrefix(s.Text(e), "input refused") {

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"distlab/core"
+	"distlab/internal/simtest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -159,8 +160,8 @@ func TestDataFlow(t *testing.T) {
 		"CLIENT->LB HTTP", "LB->SVC_A2 HTTP", "SVC_A2->DB_F2 READ", "DB_F2->SVC_A2 VALUE", "SVC_A2->CLIENT 200-OK",
 		"DB_F2->DB_COORD ACK", // the lagging follower applies the entry only now
 	}, e2eFlow(s))
-	require.Len(t, phases(s, "stale-read"), 1)
-	assert.Contains(t, failed(s), "read-your-writes")
+	require.Len(t, simtest.Phases(s, "stale-read"), 1)
+	assert.Contains(t, simtest.Failed(s), "read-your-writes")
 	assert.Equal(t, `VALUE k=""`, s.Msg(11).Payload.String(), "DB_F2 answered with the old (absent) value")
 
 	// The commit happened before the read was even sent, yet the read missed it.
@@ -174,7 +175,7 @@ func TestDataFlow(t *testing.T) {
 	assert.Len(t, s.Msg(6).Payload.(e2eMsg).VC, 7, "COMMIT-OK carries the leader's vector clock")
 
 	s = run(t, e2eProto, fmt.Sprintf(sc, "leader"))
-	assert.Len(t, phases(s, "fresh-read"), 1, "reading from the leader is strongly consistent")
+	assert.Len(t, simtest.Phases(s, "fresh-read"), 1, "reading from the leader is strongly consistent")
 	assert.Contains(t, e2eFlow(s), "SVC_A2->DB_COORD READ")
-	assert.Empty(t, failed(s))
+	assert.Empty(t, simtest.Failed(s))
 }

@@ -24,9 +24,3 @@ func run(t testing.TB, p *core.Protocol, scenario string) *core.Sim {
 	t.Helper()
 	return simtest.Run(t, core.Catalog{p}, scenario)
 }
-
-var (
-	failed = simtest.Failed // each violated invariant and its detail
-	phases = simtest.Phases // the trace's phase events of one name, in order
-	sent   = simtest.Sent   // messages sent, all types together
-)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"distlab/core"
+	"distlab/internal/simtest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -133,7 +134,7 @@ func TestPhiAccrual(t *testing.T) {
 		assert.LessOrEqual(t, at-crashAt, hi, "%s suspects P2 within %v", s.Name(i), hi)
 		assert.GreaterOrEqual(t, at-crashAt, lo, "%s does not suspect P2 before φ reaches the threshold", s.Name(i))
 	}
-	ev := phases(s, "suspect")
+	ev := simtest.Phases(s, "suspect")
 	assert.Len(t, ev, s.N()-1, "one suspicion per correct monitor, recorded in the trace")
 	for _, e := range ev {
 		assert.Contains(t, s.Text(e), "suspects P2")

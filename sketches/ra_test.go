@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"distlab/core"
+	"distlab/internal/simtest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -164,7 +165,7 @@ func (in *raInst) Metrics(s *core.Sim) map[string]float64 {
 	for i := 0; i < s.N(); i++ {
 		entries += s.Node(i).(*raNode).entries
 	}
-	return map[string]float64{"messages_per_cs": float64(sent(s)) / float64(entries), "entries": float64(entries)}
+	return map[string]float64{"messages_per_cs": float64(simtest.Sent(s)) / float64(entries), "entries": float64(entries)}
 }
 
 func (n *raNode) State() any {
@@ -184,16 +185,16 @@ func TestMutualExclusion(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/%d", c.algorithm, n), func(t *testing.T) {
 				s := run(t, raProto, fmt.Sprintf(`{"protocol": "ra", "nodes": %d, "until": "5s",
 					"network": {"latency": "1ms..10ms", "fifo": %t}, "params": {"algorithm": %q}}`, n, c.fifo, c.algorithm))
-				assert.Empty(t, failed(s))
+				assert.Empty(t, simtest.Failed(s))
 				m := s.Summarize().Metrics
 				require.Equal(t, float64(3*n), m["entries"], "every site entered the CS 3 times")
 				assert.Equal(t, float64(c.perEntry*(n-1)), m["messages_per_cs"], "%d(N-1) messages per CS entry", c.perEntry)
 				assert.Positive(t, s.Instance().(*raInst).contended, "requests contended")
-				assert.Len(t, phases(s, "cs"), 3*n)
+				assert.Len(t, simtest.Phases(s, "cs"), 3*n)
 			})
 		}
 	}
 	// The invariant has teeth: without deferred replies two sites share the CS.
 	s := run(t, raProto, `{"protocol": "ra", "nodes": 3, "until": "5s", "params": {"broken": true}}`)
-	assert.Contains(t, failed(s), "mutual-exclusion")
+	assert.Contains(t, simtest.Failed(s), "mutual-exclusion")
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"distlab/core"
+	"distlab/internal/simtest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -186,7 +187,7 @@ func TestRaftElection(t *testing.T) {
 		old, oldTerm := leader(s)
 		require.GreaterOrEqual(t, old, 0, "seed %d: a leader by 1s", seed)
 		s.Run()
-		assert.Empty(t, failed(s))
+		assert.Empty(t, simtest.Failed(s))
 		assert.Equal(t, [2]int{old, oldTerm}, pair(leader(s)), "heartbeats keep the leader in place")
 
 		// Crash that leader at 1s, recover it at 2s.
@@ -201,14 +202,14 @@ func TestRaftElection(t *testing.T) {
 		assert.True(t, newer >= 0 && newer != old && newTerm > oldTerm, "seed %d: a new leader in a higher term while P%d is down", seed, old)
 		s.Run()
 		require.NoError(t, s.Err())
-		assert.Empty(t, failed(s), "at most one leader per term")
+		assert.Empty(t, simtest.Failed(s), "at most one leader per term")
 		back := s.Node(old).(*raftNode)
 		assert.Equal(t, [2]int{atCrash.term, atCrash.votedFor}, back.restored, "stable storage kept currentTerm and votedFor")
 		assert.GreaterOrEqual(t, back.term, newTerm, "the recovered node caught up with the new term")
 	}
 	// The invariant has teeth: a node that votes twice in a term lets two leaders in.
 	s := run(t, raftProto, `{"protocol": "raft", "seed": 1, "nodes": 5, "until": "3s", "params": {"broken": true}}`)
-	assert.Contains(t, failed(s), "election-safety")
+	assert.Contains(t, simtest.Failed(s), "election-safety")
 }
 
 func pair(a, b int) [2]int { return [2]int{a, b} }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"distlab/core"
+	"distlab/internal/simtest"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -151,12 +152,12 @@ func TestTwoPhaseCommit(t *testing.T) {
 	assert.True(t, s.Crashed(0))
 	assert.Equal(t, []string{"committed", "uncertain", "uncertain"}, tpcStates(s))
 	assert.Equal(t, 1, s.SentByType()["COMMIT"])
-	assert.Empty(t, failed(s))
+	assert.Empty(t, simtest.Failed(s))
 
 	// The coordinator recovers, reads its logged decision and tells everyone.
 	s = run(t, tpcProto, fmt.Sprintf(sc, crash+`, {"at": "1s", "recover": 0}]`))
 	assert.Equal(t, []string{"committed", "committed", "committed"}, tpcStates(s))
-	assert.Empty(t, failed(s))
+	assert.Empty(t, simtest.Failed(s))
 }
 
 // A crash trigger also stops env.Broadcast midway (an engine finding of

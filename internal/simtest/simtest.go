@@ -46,6 +46,26 @@ func Run(t testing.TB, cat core.Catalog, scenario string) *core.Sim {
 	return s
 }
 
+// Lab builds and runs scenarios against one catalogue: a test package
+// declares `var lab = simtest.With(core.Catalog{om.Protocol})` once and
+// calls lab.Run(t, scenario).
+type Lab struct{ cat core.Catalog }
+
+// With returns the Lab of catalogue cat.
+func With(cat core.Catalog) Lab { return Lab{cat} }
+
+// New is New against the lab's catalogue.
+func (l Lab) New(t testing.TB, scenario string) *core.Sim {
+	t.Helper()
+	return New(t, l.cat, scenario)
+}
+
+// Run is Run against the lab's catalogue.
+func (l Lab) Run(t testing.TB, scenario string) *core.Sim {
+	t.Helper()
+	return Run(t, l.cat, scenario)
+}
+
 // Failed maps each violated invariant to its detail; a final invariant still
 // pending (the run has not ended) is not a violation.
 func Failed(s *core.Sim) map[string]string {

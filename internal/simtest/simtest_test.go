@@ -17,7 +17,10 @@ const twoSends = `{"protocol": "script", "nodes": 3, "until": "100ms", "network"
     {"at": "4ms", "node": 1, "do": "send", "to": 2, "label": "m2"}]}}`
 
 func TestRunAndTrace(t *testing.T) {
-	s := simtest.Run(t, cat, twoSends)
+	s := simtest.With(cat).Run(t, twoSends)
+	if h, h2 := s.TraceHash(), simtest.Run(t, cat, twoSends).TraceHash(); h != h2 {
+		t.Fatalf("Lab.Run and Run differ: %s, %s", h, h2)
+	}
 	simtest.AllOK(t, s, "two sends")
 	if f := simtest.Failed(s); len(f) != 0 {
 		t.Fatalf("Failed = %v, want none", f)

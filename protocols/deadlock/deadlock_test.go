@@ -40,13 +40,13 @@ func output(t *testing.T, s *core.Sim) deadlock.Output {
 // P3). The waits are staged so that P0 blocks last, as in the seed: the
 // earlier blockers' probes die at processes that are not yet blocked.
 func TestSeedSection5Example(t *testing.T) {
-	s := run(t, `{"protocol": "deadlock-cmh", "seed": 1, "nodes": 3, "until": "300ms",
+	s := lab.Run(t, `{"protocol": "deadlock-cmh", "seed": 1, "nodes": 3, "until": "300ms",
 		"network": {"latency": "1ms"}, "params": {"hold": "40ms"},
 		"workload": {"waits": [
 			{"at": "1ms", "waiter": 1, "holder": 2},
 			{"at": "10ms", "waiter": 2, "holder": 0},
 			{"at": "20ms", "waiter": 0, "holder": 1}]}}`)
-	assert.Empty(t, failed(s))
+	assert.Empty(t, simtest.Failed(s))
 	assert.Equal(t, []string{
 		"P1: send PROBE(P1, P1, P2) to P2", // P2 is still working: dropped
 		"P2: send PROBE(P2, P2, P0) to P0", // P0 is still working: dropped
@@ -88,9 +88,9 @@ func TestProbesAgainstEdges(t *testing.T) {
 			}
 			// Two processes outside the cycle wait for P0 and P1.
 			waits = append(waits, fmt.Sprintf(`{"at": "1ms", "waiter": %d, "holder": 0}`, k), fmt.Sprintf(`{"at": "2ms", "waiter": %d, "holder": 1}`, k+1))
-			s := run(t, fmt.Sprintf(`{"protocol": "deadlock-cmh", "seed": 1, "nodes": %d, "until": "2s",
+			s := lab.Run(t, fmt.Sprintf(`{"protocol": "deadlock-cmh", "seed": 1, "nodes": %d, "until": "2s",
 				"network": {"latency": "1ms..3ms"}, "params": {"hold": "%dms"}, "workload": {"waits": [%s]}}`, k+2, 10*k+20, strings.Join(waits, ", ")))
-			assert.Empty(t, failed(s))
+			assert.Empty(t, simtest.Failed(s))
 			m := s.Summarize().Metrics
 			assert.Equal(t, 1.0, m["detections"])
 			assert.Equal(t, float64(k), m["max_probes_per_computation"])
@@ -107,10 +107,10 @@ func TestProbesAgainstEdges(t *testing.T) {
 // when made.
 func TestOverlappingCycles(t *testing.T) {
 	for seed := 1; seed <= 40; seed++ {
-		s := run(t, fmt.Sprintf(`{"protocol": "deadlock-cmh", "seed": %d, "nodes": 3, "until": "600ms",
+		s := lab.Run(t, fmt.Sprintf(`{"protocol": "deadlock-cmh", "seed": %d, "nodes": 3, "until": "600ms",
 			"network": {"latency": "1ms..6ms"}, "params": {"hold": "60ms"},
 			"workload": {"waits": [[0, 1], [0, 2], [1, 0], [2, 0]]}}`, seed))
-		require.Empty(t, failed(s), "seed %d", seed)
+		require.Empty(t, simtest.Failed(s), "seed %d", seed)
 		o := output(t, s)
 		require.NotEmpty(t, o.Declarations)
 		assert.Empty(t, o.WaitFor, "seed %d: everything resolved", seed)
@@ -123,13 +123,13 @@ func TestOverlappingCycles(t *testing.T) {
 func TestCrashOnCycle(t *testing.T) {
 	// P0's REQUEST(R1) is queued at P1 at 22.7ms, closing the cycle
 	// P0→P1→P2→P0; P1 crashes at 24ms and drops P0's probe.
-	s := run(t, `{"protocol": "deadlock-cmh", "faults": [{"at": "24ms", "crash": 1}]}`)
-	assert.Empty(t, failed(s))
+	s := lab.Run(t, `{"protocol": "deadlock-cmh", "faults": [{"at": "24ms", "crash": 1}]}`)
+	assert.Empty(t, simtest.Failed(s))
 	assert.Equal(t, 0.0, s.Summarize().Metrics["detections"])
 	assert.Contains(t, output(t, s).WaitFor, [3]int{0, 1, 1}, "the cycle through the crashed P1 stands")
 
-	s = run(t, `{"protocol": "deadlock-cmh", "faults": [{"at": "24ms", "crash": 1}, {"at": "100ms", "recover": 1}]}`)
-	assert.Empty(t, failed(s))
+	s = lab.Run(t, `{"protocol": "deadlock-cmh", "faults": [{"at": "24ms", "crash": 1}, {"at": "100ms", "recover": 1}]}`)
+	assert.Empty(t, simtest.Failed(s))
 	assert.Equal(t, []string{"P2: deadlock: cycle P1→P2→P0→P1; victim P2 (the largest id in the cycle); found by P1's probe"}, decides(s),
 		"after recovery P1 probes again and the cycle is found")
 }
@@ -137,8 +137,8 @@ func TestCrashOnCycle(t *testing.T) {
 // The centralized detector over the same waits: one declaration, real, the
 // youngest job (ties: the largest id) aborted.
 func TestCentralDefault(t *testing.T) {
-	s := run(t, `{"protocol": "deadlock-central"}`)
-	assert.Empty(t, failed(s))
+	s := lab.Run(t, `{"protocol": "deadlock-central"}`)
+	assert.Empty(t, simtest.Failed(s))
 	d := decides(s)
 	require.Len(t, d, 1)
 	assert.Equal(t, "C0: deadlock: cycle P0→P1→P2→P0 in the reported wait-for graph; victim P2 (youngest: its job started at 0s)", d[0])
@@ -161,8 +161,8 @@ const phantomScenario = `{"protocol": "deadlock-central", "seed": 1, "nodes": 3,
 const delayReports = `{"at": "25ms", "delay": {"type": "REPORT", "from": 1, "count": 0, "by": "60ms"}}`
 
 func TestCentralPhantomCaught(t *testing.T) {
-	s := run(t, fmt.Sprintf(phantomScenario, delayReports))
-	f := failed(s)
+	s := lab.Run(t, fmt.Sprintf(phantomScenario, delayReports))
+	f := simtest.Failed(s)
 	assert.Contains(t, f["declared-cycle-real"], "C0 declared the deadlock P0→P1→P0")
 	assert.Contains(t, f["declared-cycle-real"], "P0 does not wait for P1: a phantom deadlock")
 	m := s.Summarize().Metrics
@@ -173,8 +173,8 @@ func TestCentralPhantomCaught(t *testing.T) {
 	assert.Equal(t, 1, o.Declarations[0].Victim, "P1's job (started at 40ms) is the youngest")
 
 	// Without the delayed reports, the same waits give no declaration at all.
-	s = run(t, fmt.Sprintf(phantomScenario, ""))
-	assert.Empty(t, failed(s))
+	s = lab.Run(t, fmt.Sprintf(phantomScenario, ""))
+	assert.Empty(t, simtest.Failed(s))
 	assert.Equal(t, 0.0, s.Summarize().Metrics["detections"])
 }
 
@@ -184,11 +184,11 @@ func TestCentralPhantomCaught(t *testing.T) {
 func TestCentralRandomPhantoms(t *testing.T) {
 	phantoms := 0
 	for seed := 1; seed <= 60 && phantoms == 0; seed++ {
-		s := run(t, fmt.Sprintf(`{"protocol": "deadlock-central", "seed": %d, "nodes": 5, "until": "2s", "workload": null}`, seed))
-		if _, ok := failed(s)["declared-cycle-real"]; ok {
+		s := lab.Run(t, fmt.Sprintf(`{"protocol": "deadlock-central", "seed": %d, "nodes": 5, "until": "2s", "workload": null}`, seed))
+		if _, ok := simtest.Failed(s)["declared-cycle-real"]; ok {
 			phantoms++
-			cmh := run(t, fmt.Sprintf(`{"protocol": "deadlock-cmh", "seed": %d, "nodes": 5, "until": "2s", "workload": null}`, seed))
-			assert.Empty(t, failed(cmh))
+			cmh := lab.Run(t, fmt.Sprintf(`{"protocol": "deadlock-cmh", "seed": %d, "nodes": 5, "until": "2s", "workload": null}`, seed))
+			assert.Empty(t, simtest.Failed(cmh))
 		}
 	}
 	assert.Greater(t, phantoms, 0)
@@ -219,7 +219,7 @@ func TestBadInput(t *testing.T) {
 // reproduces the trace.
 func TestStateAndReplay(t *testing.T) {
 	for _, name := range []string{"deadlock-cmh", "deadlock-central"} {
-		s := newSim(t, fmt.Sprintf(`{"protocol": %q}`, name))
+		s := lab.New(t, fmt.Sprintf(`{"protocol": %q}`, name))
 		s.RunUntil(30_000_000)
 		for i := 0; i < s.N(); i++ {
 			b, err := json.Marshal(s.Node(i).State())
@@ -235,6 +235,6 @@ func TestStateAndReplay(t *testing.T) {
 			assert.Equal(t, s.Node(i).String(), r.Node(i).String())
 		}
 	}
-	s := run(t, `{"protocol": "deadlock-cmh"}`)
+	s := lab.Run(t, `{"protocol": "deadlock-cmh"}`)
 	assert.Equal(t, "idle after 1 job(s); R0 free", s.Node(0).String())
 }

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"distlab/internal/simtest"
+
 	"github.com/stretchr/testify/require"
 )
 
@@ -109,8 +111,8 @@ func sweepAll(t *testing.T, seeds int, sw sweep, allow map[string]bool) (detecti
 	r := rand.New(rand.NewPCG(uint64(len(sw.name)), 5))
 	for seed := 1; seed <= seeds; seed++ {
 		sc := sw.gen(r, seed)
-		s := run(t, sc)
-		for name, d := range failed(s) {
+		s := lab.Run(t, sc)
+		for name, d := range simtest.Failed(s) {
 			if !allow[name] {
 				require.Failf(t, "invariant violated", "%s: %s\n%s", name, d, sc)
 			}

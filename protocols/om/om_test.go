@@ -8,39 +8,11 @@ import (
 	"testing"
 
 	"distlab/core"
+	"distlab/internal/simtest"
 	"distlab/protocols/om"
 )
 
-func run(t *testing.T, scenario string) *core.Sim {
-	t.Helper()
-	s, err := core.NewFromJSON([]byte(scenario), core.Catalog{om.Protocol})
-	if err != nil {
-		t.Fatalf("scenario: %v\n%s", err, scenario)
-	}
-	s.Run()
-	if s.Err() != nil {
-		t.Fatalf("run: %v", s.Err())
-	}
-	return s
-}
-
-func invariant(s *core.Sim, name string) core.InvResult {
-	for _, r := range s.Invariants() {
-		if r.Name == name {
-			return r
-		}
-	}
-	return core.InvResult{Name: name, Detail: "no such invariant"}
-}
-
-func allOK(t *testing.T, s *core.Sim, what string) {
-	t.Helper()
-	for _, r := range s.Invariants() {
-		if !r.OK {
-			t.Fatalf("%s: %s violated: %s", what, r.Name, r.Detail)
-		}
-	}
-}
+var lab = simtest.With(core.Catalog{om.Protocol})
 
 func decisions(s *core.Sim) map[string]string {
 	out := map[string]string{}
@@ -52,14 +24,7 @@ func decisions(s *core.Sim) map[string]string {
 
 // sends lists the texts of the send events of one process.
 func sends(s *core.Sim, from string) []string {
-	var out []string
-	for i := 0; i < s.NumEvents(); i++ {
-		e := s.Event(i)
-		if e.Kind == core.KSend && s.Name(int(e.Node)) == from {
-			out = append(out, s.Text(e))
-		}
-	}
-	return out
+	return simtest.Texts(s, simtest.At(s, from, core.KSend))
 }
 
 // The seed's section 11, the generals figure: G orders ATTACK to L1, L2 and
@@ -68,9 +33,9 @@ func sends(s *core.Sim, from string) []string {
 // The figure's T is L3 here, following "equivocate" (odd receivers get the
 // opposite, even ones the truth).
 func TestSeedGeneralsFigure(t *testing.T) {
-	s := run(t, `{"protocol": "om", "nodes": 4, "params": {"m": 1, "order": "attack"},
+	s := lab.Run(t, `{"protocol": "om", "nodes": 4, "params": {"m": 1, "order": "attack"},
 		"faults": [{"at": "0s", "byzantine": 3, "strategy": "equivocate"}]}`)
-	allOK(t, s, "seed figure")
+	simtest.AllOK(t, s, "seed figure")
 	got := strings.Join(sends(s, "L3"), "; ")
 	if want := "send RELAY(G,L3: RETREAT) to L1; send RELAY(G,L3: ATTACK) to L2"; got != want {
 		t.Fatalf("the traitor sent %q, want %q", got, want)
@@ -93,9 +58,9 @@ func TestSeedGeneralsFigure(t *testing.T) {
 // traitor L2 tells L1 that G said RETREAT, L1 holds ATTACK and RETREAT, the
 // tie goes to RETREAT, and IC2 fails.
 func TestThreeGeneralsFail(t *testing.T) {
-	s := run(t, `{"protocol": "om", "nodes": 3, "params": {"m": 1},
+	s := lab.Run(t, `{"protocol": "om", "nodes": 3, "params": {"m": 1},
 		"faults": [{"at": "0s", "byzantine": 2, "strategy": "opposite"}]}`)
-	r := invariant(s, "IC2")
+	r := simtest.Invariant(s, "IC2")
 	if r.OK {
 		t.Fatalf("IC2 holds with n = 3, m = 1 and a traitor; the checker must show the failure")
 	}
@@ -117,9 +82,9 @@ func TestThreeGeneralsFail(t *testing.T) {
 func TestTooManyTraitorsBreakIC1(t *testing.T) {
 	for _, st := range []string{"equivocate", "random"} {
 		for seed := 1; seed <= 50; seed++ {
-			s := run(t, fmt.Sprintf(`{"protocol": "om", "seed": %d, "nodes": 4, "params": {"m": 1},
+			s := lab.Run(t, fmt.Sprintf(`{"protocol": "om", "seed": %d, "nodes": 4, "params": {"m": 1},
 				"faults": [{"at": "0s", "byzantine": 0, "strategy": "equivocate"}, {"at": "0s", "byzantine": 1, "strategy": %q}]}`, seed, st))
-			if !invariant(s, "IC1").OK {
+			if !simtest.Invariant(s, "IC1").OK {
 				return
 			}
 		}
@@ -138,8 +103,8 @@ func TestMessageCountMatchesPaper(t *testing.T) {
 	}
 	for n := 2; n <= 10; n++ {
 		for m := 0; m <= min(3, n-2); m++ {
-			s := run(t, fmt.Sprintf(`{"protocol": "om", "nodes": %d, "params": {"m": %d}, "faults": []}`, n, m))
-			allOK(t, s, fmt.Sprintf("n=%d m=%d", n, m))
+			s := lab.Run(t, fmt.Sprintf(`{"protocol": "om", "nodes": %d, "params": {"m": %d}, "faults": []}`, n, m))
+			simtest.AllOK(t, s, fmt.Sprintf("n=%d m=%d", n, m))
 			sum := s.Summarize()
 			got := sum.Messages.ByType["ORDER"] + sum.Messages.ByType["RELAY"]
 			if got != om.PaperMessages(n, m) || sum.Metrics["messages"] != float64(got) || sum.Metrics["expected_messages"] != float64(got) {
@@ -151,22 +116,22 @@ func TestMessageCountMatchesPaper(t *testing.T) {
 		}
 	}
 	// A silent lieutenant in OM(1) with n = 4 withholds its n−2 relays.
-	s := run(t, `{"protocol": "om", "nodes": 4, "params": {"m": 1}, "faults": [{"at": "0s", "byzantine": 2, "strategy": "silent"}]}`)
+	s := lab.Run(t, `{"protocol": "om", "nodes": 4, "params": {"m": 1}, "faults": [{"at": "0s", "byzantine": 2, "strategy": "silent"}]}`)
 	if got := s.Summarize().Metrics["messages"]; got != 9-2 {
 		t.Errorf("silent L2: %v messages, want 7", got)
 	}
 }
 
 func TestDefaults(t *testing.T) {
-	s := run(t, `{"protocol": "om", "nodes": 7, "faults": []}`)
+	s := lab.Run(t, `{"protocol": "om", "nodes": 7, "faults": []}`)
 	if m := s.Summarize().Output.(map[string]any)["m"]; m != 2 {
 		t.Errorf("default m for n = 7 is %v, want 2", m)
 	}
-	s = run(t, `{"protocol": "om", "nodes": 3, "faults": []}`)
+	s = lab.Run(t, `{"protocol": "om", "nodes": 3, "faults": []}`)
 	if m := s.Summarize().Output.(map[string]any)["m"]; m != 0 {
 		t.Errorf("default m for n = 3 is %v, want 0", m)
 	}
-	allOK(t, s, "n=3 m=0 without traitors")
+	simtest.AllOK(t, s, "n=3 m=0 without traitors")
 }
 
 func TestBadInput(t *testing.T) {
@@ -187,7 +152,7 @@ func TestBadInput(t *testing.T) {
 func TestDeterministic(t *testing.T) {
 	sc := `{"protocol": "om", "seed": 7, "nodes": 7, "network": {"latency": "1ms..30ms"},
 		"faults": [{"at": "0s", "byzantine": 0, "strategy": "random"}, {"at": "0s", "byzantine": 4, "strategy": "random"}]}`
-	a, b := run(t, sc).TraceHash(), run(t, sc).TraceHash()
+	a, b := lab.Run(t, sc).TraceHash(), lab.Run(t, sc).TraceHash()
 	if a != b {
 		t.Fatalf("same scenario, different traces: %s vs %s", a, b)
 	}
@@ -221,6 +186,6 @@ func TestSweepWithinFaultModel(t *testing.T) {
 		order := []string{"attack", "retreat"}[r.IntN(2)]
 		sc := fmt.Sprintf(`{"protocol": "om", "seed": %d, "nodes": %d, "until": "1s", "network": {"latency": "1ms..%dms", "fifo": %v},
 			"params": {"order": %q}, "faults": [%s]}`, seed, n, 1+r.IntN(30), r.IntN(2) == 0, order, strings.Join(faults, ", "))
-		allOK(t, run(t, sc), sc)
+		simtest.AllOK(t, lab.Run(t, sc), sc)
 	}
 }

@@ -7,19 +7,13 @@ import (
 	"testing"
 
 	"distlab/core"
+	"distlab/internal/simtest"
 	"distlab/protocols/pbft"
 )
 
 // texts lists the descriptions of the events of one kind at one process.
 func texts(s *core.Sim, node string, kind core.Kind) []string {
-	var out []string
-	for i := 0; i < s.NumEvents(); i++ {
-		e := s.Event(i)
-		if e.Kind == kind && e.Node >= 0 && s.Name(int(e.Node)) == node {
-			out = append(out, s.Text(e))
-		}
-	}
-	return out
+	return simtest.Texts(s, simtest.At(s, node, kind))
 }
 
 func has(list []string, sub string) bool {
@@ -37,9 +31,9 @@ func has(list []string, sub string) bool {
 // prepares (its own and R2's), commits with 2f+1 = 3 COMMITs (R0, R1, R2),
 // executes and replies; the client accepts after f+1 = 2 matching replies.
 func TestSeedPBFTFigure(t *testing.T) {
-	s := run(t, `{"protocol": "pbft", "nodes": 4, "workload": {"requests": 1, "clients": 1},
+	s := lab.Run(t, `{"protocol": "pbft", "nodes": 4, "workload": {"requests": 1, "clients": 1},
 		"faults": [{"at": "0s", "byzantine": 3, "strategy": "wrong-digest"}]}`)
-	allOK(t, s, "seed figure")
+	simtest.AllOK(t, s, "seed figure")
 	req := pbft.Request{Op: "add 1", T: 1, Client: 4, Name: "C0"}
 	d := req.Digest()[:8]
 	for _, r := range []string{"R1", "R2", "R3"} {
@@ -83,9 +77,9 @@ func TestMessageCountsPerPhase(t *testing.T) {
 	const reqs = 4
 	for _, n := range []int{4, 7, 10} {
 		for _, k := range []int{1000, 2} {
-			s := run(t, fmt.Sprintf(`{"protocol": "pbft", "nodes": %d, "until": "5s", "faults": [],
+			s := lab.Run(t, fmt.Sprintf(`{"protocol": "pbft", "nodes": %d, "until": "5s", "faults": [],
 				"params": {"checkpoint": %d}, "workload": {"requests": %d, "clients": 1}}`, n, k, reqs))
-			allOK(t, s, fmt.Sprintf("n=%d", n))
+			simtest.AllOK(t, s, fmt.Sprintf("n=%d", n))
 			sum := s.Summarize()
 			want := map[string]int{
 				"REQUEST": reqs, "PRE-PREPARE": reqs * (n - 1), "PREPARE": reqs * (n - 1) * (n - 1),
@@ -121,8 +115,8 @@ func TestMessageCountsPerPhase(t *testing.T) {
 func TestViewChangeReplacesPrimary(t *testing.T) {
 	for _, fault := range []string{`{"at": "0s", "crash": 0}`, `{"at": "0s", "byzantine": 0, "strategy": "silent"}`,
 		`{"at": "0s", "byzantine": 0, "strategy": "wrong-digest"}`, `{"at": "30ms", "crash": 0}`} {
-		s := run(t, `{"protocol": "pbft", "nodes": 4, "until": "3s", "workload": {"requests": 3}, "faults": [`+fault+`]}`)
-		allOK(t, s, fault)
+		s := lab.Run(t, `{"protocol": "pbft", "nodes": 4, "until": "3s", "workload": {"requests": 3}, "faults": [`+fault+`]}`)
+		simtest.AllOK(t, s, fault)
 		sum := s.Summarize()
 		if sum.Metrics["view"] < 1 || sum.Messages.ByType["NEW-VIEW"] == 0 || sum.Messages.ByType["VIEW-CHANGE"] == 0 {
 			t.Errorf("%s: no view change (view %v, by type %v)", fault, sum.Metrics["view"], sum.Messages.ByType)
@@ -132,9 +126,9 @@ func TestViewChangeReplacesPrimary(t *testing.T) {
 		}
 	}
 	// Two primaries in a row fail: view 2.
-	s := run(t, `{"protocol": "pbft", "nodes": 7, "until": "5s", "workload": {"requests": 2},
+	s := lab.Run(t, `{"protocol": "pbft", "nodes": 7, "until": "5s", "workload": {"requests": 2},
 		"faults": [{"at": "0s", "crash": 0}, {"at": "0s", "byzantine": 1, "strategy": "silent"}]}`)
-	allOK(t, s, "two faulty primaries")
+	simtest.AllOK(t, s, "two faulty primaries")
 	if v := s.Summarize().Metrics["view"]; v != 2 {
 		t.Errorf("view %v, want 2", v)
 	}
@@ -148,11 +142,11 @@ func TestPreparedRequestSurvivesViewChange(t *testing.T) {
 	// they repeat when the client retransmits at 100ms), R0 crashes at 18ms
 	// after sending its own COMMIT: n=1 is prepared at R1..R3 but committed
 	// nowhere. Their timers (started by the retransmission) expire at 150ms.
-	s := run(t, `{"protocol": "pbft", "nodes": 4, "until": "3s", "network": {"latency": "5ms"},
+	s := lab.Run(t, `{"protocol": "pbft", "nodes": 4, "until": "3s", "network": {"latency": "5ms"},
 		"params": {"client_timeout": "100ms", "view_timeout": "50ms"}, "workload": {"requests": 1},
 		"faults": [{"at": "0s", "drop": {"type": "COMMIT", "from": 1, "count": 6}}, {"at": "0s", "drop": {"type": "COMMIT", "from": 2, "count": 6}},
 		           {"at": "0s", "drop": {"type": "COMMIT", "from": 3, "count": 6}}, {"at": "18ms", "crash": 0}]}`)
-	allOK(t, s, "prepared then primary crash")
+	simtest.AllOK(t, s, "prepared then primary crash")
 	if !has(texts(s, "R2", core.KSend), "VIEW-CHANGE(v=1, n=0, P={1}, i=2)") {
 		t.Fatalf("R2's VIEW-CHANGE should carry its prepared certificate for n=1: %v", texts(s, "R2", core.KSend))
 	}
@@ -190,7 +184,7 @@ func TestCheckpointsBoundTheLog(t *testing.T) {
 			most = max(most, len(st["log"].([]pbft.LogEntry)))
 		}
 	}
-	allOK(t, s, "checkpoints")
+	simtest.AllOK(t, s, "checkpoints")
 	if most > 4 {
 		t.Errorf("a log held %d entries; the window is 2K = 4", most)
 	}
@@ -211,7 +205,7 @@ func TestStrategiesWithinF(t *testing.T) {
 					faults += fmt.Sprintf(`, {"at": "0s", "byzantine": %d, "strategy": %q}`, who+1, st)
 				}
 				sc := fmt.Sprintf(`{"protocol": "pbft", "nodes": %d, "until": "5s", "workload": {"requests": 3, "clients": 2}, "faults": [%s]}`, n, faults)
-				allOK(t, run(t, sc), sc)
+				simtest.AllOK(t, lab.Run(t, sc), sc)
 			}
 		}
 	}
@@ -234,8 +228,8 @@ func TestBrokenAssumptionsAreCaught(t *testing.T) {
 			"correct-result"},
 	}
 	for _, c := range cases {
-		s := run(t, c.scenario)
-		r := invariant(s, c.invariant)
+		s := lab.Run(t, c.scenario)
+		r := simtest.Invariant(s, c.invariant)
 		if r.OK {
 			t.Errorf("%s: %s holds; the checker must show the failure", c.why, c.invariant)
 			continue
@@ -263,10 +257,10 @@ func TestBadInput(t *testing.T) {
 
 func TestDeterministic(t *testing.T) {
 	sc := sweepScenario(42)
-	if a, b := run(t, sc).TraceHash(), run(t, sc).TraceHash(); a != b {
+	if a, b := lab.Run(t, sc).TraceHash(), lab.Run(t, sc).TraceHash(); a != b {
 		t.Fatalf("same scenario, different traces")
 	}
-	s := run(t, `{"protocol": "pbft", "workload": {"clients": 2}}`)
+	s := lab.Run(t, `{"protocol": "pbft", "workload": {"clients": 2}}`)
 	if a, b := s.Node(1).String(), s.Node(1).String(); a != b || a == "" {
 		t.Fatalf("String() %q vs %q", a, b)
 	}

@@ -18,7 +18,7 @@ func TestStress(t *testing.T) {
 	for seed := from; seed < from+cnt; seed++ {
 		sc := sweepScenario(seed)
 		sc = regexp.MustCompile(`"loss": [0-9.]+`).ReplaceAllString(sc, `"loss": `+loss)
-		s := run(t, sc)
+		s := lab.Run(t, sc)
 		for _, r := range s.Invariants() {
 			if !r.OK {
 				fails++

@@ -57,7 +57,7 @@ func TestSweepWithinFaultModel(t *testing.T) {
 	}
 	for seed := uint64(1); seed <= 1000; seed++ {
 		sc := sweepScenario(seed)
-		s := run(t, sc)
+		s := lab.Run(t, sc)
 		for _, r := range s.Invariants() {
 			if !r.OK {
 				t.Fatalf("seed %d: %s violated: %s\n%s", seed, r.Name, r.Detail, sc)

@@ -15,19 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// newSim builds a scenario of the whole catalogue (see simtest.New).
-func newSim(t testing.TB, scenario string) *core.Sim {
-	t.Helper()
-	return simtest.New(t, protocols.Catalog, scenario)
-}
-
-// run builds and runs a scenario of the whole catalogue (see simtest.Run).
-func run(t testing.TB, scenario string) *core.Sim {
-	t.Helper()
-	return simtest.Run(t, protocols.Catalog, scenario)
-}
-
-var failed = simtest.Failed
+var lab = simtest.With(protocols.Catalog)
 
 func output(t testing.TB, s *core.Sim) snapshot.Output {
 	t.Helper()
@@ -66,13 +54,13 @@ func texts(s *core.Sim, node int, kind core.Kind) []string {
 // a slow link (10ms), before P1 records (11ms), arriving after P2 records
 // (12ms) and before P1's MARKER (21ms).
 func TestSeedSection3Example(t *testing.T) {
-	s := run(t, `{
+	s := lab.Run(t, `{
   "protocol": "snapshot", "seed": 1, "nodes": 3, "until": "60ms",
   "topology": {"edges": [[0, 1, {"latency": "1ms"}], [0, 2, {"latency": "2ms"}], [1, 2, {"latency": "10ms"}]]},
   "params": {"initiate": [{"at": "10ms", "node": 0}], "transfer_every": "0s", "balance": 100},
   "workload": {"transfers": [{"at": "8ms", "from": 1, "to": 2, "amount": 5}]}
 }`)
-	assert.Empty(t, failed(s))
+	assert.Empty(t, simtest.Failed(s))
 	o := output(t, s)
 	require.Len(t, o.Snapshots, 1)
 	snap := o.Snapshots[0]
@@ -126,9 +114,9 @@ func TestMarkersPerSnapshot(t *testing.T) {
 		e        int
 	}{{"ring", 5, 10}, {"ring", 8, 16}, {"complete", 5, 20}, {"complete", 6, 30}, {"line", 4, 6}} {
 		t.Run(fmt.Sprintf("%s-%d", c.topology, c.nodes), func(t *testing.T) {
-			s := run(t, fmt.Sprintf(`{"protocol": "snapshot", "seed": 3, "nodes": %d, "topology": %q, "until": "400ms",
+			s := lab.Run(t, fmt.Sprintf(`{"protocol": "snapshot", "seed": 3, "nodes": %d, "topology": %q, "until": "400ms",
 				"params": {"initiate": [{"at": "20ms", "node": 0}, {"at": "60ms", "node": 2}, {"at": "61ms", "node": 1}]}}`, c.nodes, c.topology))
-			assert.Empty(t, failed(s))
+			assert.Empty(t, simtest.Failed(s))
 			m := s.Summarize().Metrics
 			assert.Equal(t, float64(c.e), m["directed_channels"])
 			assert.Equal(t, float64(3), m["snapshots"])
@@ -143,10 +131,10 @@ func TestMarkersPerSnapshot(t *testing.T) {
 // Several entries with one id are one snapshot with several initiators; a
 // directed ring checks that processes record on their incoming channels.
 func TestSeveralInitiatorsAndDirected(t *testing.T) {
-	s := run(t, `{"protocol": "snapshot", "seed": 5, "nodes": 4, "until": "300ms",
+	s := lab.Run(t, `{"protocol": "snapshot", "seed": 5, "nodes": 4, "until": "300ms",
 		"topology": {"directed": true, "edges": [[0, 1], [1, 2], [2, 3], [3, 0]]},
 		"params": {"initiate": [{"at": "30ms", "node": 0, "id": 7}, {"at": "30ms", "node": 2, "id": 7}, {"at": "31ms", "node": 1}]}}`)
-	assert.Empty(t, failed(s))
+	assert.Empty(t, simtest.Failed(s))
 	o := output(t, s)
 	require.Len(t, o.Snapshots, 2)
 	assert.Equal(t, 1, o.Snapshots[0].ID, "the entry without an id gets the first free id")
@@ -162,7 +150,7 @@ func TestSeveralInitiatorsAndDirected(t *testing.T) {
 // A snapshot started live with the engine's input action, and one scheduled
 // as an input fault in the scenario.
 func TestLiveInitiation(t *testing.T) {
-	s := newSim(t, `{"protocol": "snapshot", "seed": 2, "nodes": 5, "topology": "ring", "until": "400ms",
+	s := lab.New(t, `{"protocol": "snapshot", "seed": 2, "nodes": 5, "topology": "ring", "until": "400ms",
 		"params": {"initiate": []}, "faults": [{"at": "200ms", "input": 4, "data": "snapshot"}]}`)
 	s.RunUntil(50_000_000) // 50ms
 	a, err := s.ParseLiveAction([]byte(`{"input": 2, "data": "snapshot"}`))
@@ -173,7 +161,7 @@ func TestLiveInitiation(t *testing.T) {
 	require.NoError(t, s.Inject(bad)) // refused by the node: a note in the trace, not an error of the run
 	s.Run()
 	require.NoError(t, s.Err())
-	assert.Empty(t, failed(s))
+	assert.Empty(t, simtest.Failed(s))
 	o := output(t, s)
 	require.Len(t, o.Snapshots, 2)
 	assert.Equal(t, []int{2}, o.Snapshots[0].Initiators)
@@ -203,8 +191,8 @@ func TestNonFIFOViolationCaught(t *testing.T) {
 	caught := 0
 	var first string
 	for seed := 1; seed <= 20; seed++ {
-		s := run(t, fmt.Sprintf(`{"protocol": "snapshot", "seed": %d, "network": {"latency": "1ms..20ms", "fifo": false}}`, seed))
-		f := failed(s)
+		s := lab.Run(t, fmt.Sprintf(`{"protocol": "snapshot", "seed": %d, "network": {"latency": "1ms..20ms", "fifo": false}}`, seed))
+		f := simtest.Failed(s)
 		if len(f) > 0 {
 			caught++
 			if first == "" {
@@ -220,17 +208,17 @@ func TestNonFIFOViolationCaught(t *testing.T) {
 	t.Logf("%d of 20 non-FIFO seeds caught; first: %s", caught, first)
 
 	// Seed 1 specifically: the report names the overtaking transfer.
-	s := run(t, `{"protocol": "snapshot", "seed": 1, "network": {"latency": "1ms..20ms", "fifo": false}}`)
-	assert.Contains(t, failed(s)["consistent-cut"], "inside the cut, but")
+	s := lab.Run(t, `{"protocol": "snapshot", "seed": 1, "network": {"latency": "1ms..20ms", "fifo": false}}`)
+	assert.Contains(t, simtest.Failed(s)["consistent-cut"], "inside the cut, but")
 }
 
 // A crash is outside the model: the snapshot is reported incomplete, the
 // run does not break, and a recovered process keeps its balance.
 func TestCrashIsReported(t *testing.T) {
-	s := run(t, `{"protocol": "snapshot", "seed": 4, "nodes": 4, "until": "300ms",
+	s := lab.Run(t, `{"protocol": "snapshot", "seed": 4, "nodes": 4, "until": "300ms",
 		"params": {"initiate": [{"at": "40ms", "node": 0}]},
 		"faults": [{"at": "38ms", "crash": 3}, {"at": "150ms", "recover": 3}]}`)
-	f := failed(s)
+	f := simtest.Failed(s)
 	assert.Contains(t, f["snapshot-complete"], "s1 is incomplete")
 	st, err := json.Marshal(s.Node(3).State())
 	require.NoError(t, err)
@@ -257,12 +245,12 @@ func TestBadInput(t *testing.T) {
 
 // State is plain data and String is deterministic.
 func TestStateIsData(t *testing.T) {
-	s := run(t, `{"protocol": "snapshot"}`)
+	s := lab.Run(t, `{"protocol": "snapshot"}`)
 	for i := 0; i < s.N(); i++ {
 		b, err := json.Marshal(s.Node(i).State())
 		require.NoError(t, err)
 		assert.Contains(t, string(b), `"snapshots":[{"snap":1`)
-		assert.Equal(t, s.Node(i).String(), run(t, `{"protocol": "snapshot"}`).Node(i).String())
+		assert.Equal(t, s.Node(i).String(), lab.Run(t, `{"protocol": "snapshot"}`).Node(i).String())
 		assert.Contains(t, s.Node(i).String(), "s1 done")
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"distlab/internal/simtest"
+
 	"github.com/stretchr/testify/require"
 )
 
@@ -72,10 +74,10 @@ func TestSweep1000(t *testing.T) {
 	snapshots := 0
 	for seed := 1; seed <= 1000; seed++ {
 		sc := randomScenario(r, seed)
-		s := newSim(t, sc)
+		s := lab.New(t, sc)
 		s.Run()
 		require.NoError(t, s.Err(), sc)
-		require.Empty(t, failed(s), sc)
+		require.Empty(t, simtest.Failed(s), sc)
 		snapshots += len(output(t, s).Snapshots)
 	}
 	require.Greater(t, snapshots, 1000)
@@ -87,9 +89,9 @@ func TestSweepShort(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))
 	for seed := 1; seed <= 25; seed++ {
 		sc := randomScenario(r, seed)
-		s := newSim(t, sc)
+		s := lab.New(t, sc)
 		s.Run()
 		require.NoError(t, s.Err(), sc)
-		require.Empty(t, failed(s), sc)
+		require.Empty(t, simtest.Failed(s), sc)
 	}
 }
