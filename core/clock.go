@@ -1,5 +1,10 @@
 package core
 
+import (
+	"cmp"
+	"slices"
+)
+
 // Vector clocks are not stored per event (O(N) each). The live engine keeps
 // every process's current vector and each in-flight message's; the trace
 // keeps checkpoints of that state, taken every so many events so that they
@@ -11,7 +16,32 @@ const checkpointBytesPerEvent = 96 // amortised budget for checkpoints
 type checkpoint struct {
 	at    int     // events before the checkpoint
 	vc    []int32 // n*n, row per process
-	sends map[int32][]int32
+	ids   []int32 // send events of the messages in flight, sorted, distinct
+	sends []int32 // their vectors, n entries each, in the order of ids
+}
+
+// send returns the saved vector of the message sent by event id (nil if it
+// was not in flight at the checkpoint).
+func (cp *checkpoint) send(id int32, n int) []int32 {
+	lo, hi := 0, len(cp.ids)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if cp.ids[mid] < id {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if lo < len(cp.ids) && cp.ids[lo] == id {
+		return cp.sends[lo*n : (lo+1)*n : (lo+1)*n]
+	}
+	return nil
+}
+
+// cpSend is a message in flight while a checkpoint is taken.
+type cpSend struct {
+	id int32
+	vc []int32
 }
 
 type sendVC struct {
@@ -24,14 +54,14 @@ type clockReplay struct {
 	s     *Sim
 	n     int
 	vc    []int32
-	base  map[int32][]int32
+	base  *checkpoint
 	sends map[int32]*sendVC
 	next  int // next event to apply
 	upto  int // the trace's length when the replay was made: sends whose receive came later have no saved vector
 }
 
 func (s *Sim) newReplay(cp *checkpoint) *clockReplay {
-	r := &clockReplay{s: s, n: s.n, vc: make([]int32, len(cp.vc)), base: cp.sends, sends: map[int32]*sendVC{}, next: cp.at, upto: s.events.n}
+	r := &clockReplay{s: s, n: s.n, vc: make([]int32, len(cp.vc)), base: cp, sends: map[int32]*sendVC{}, next: cp.at, upto: s.events.n}
 	copy(r.vc, cp.vc)
 	return r
 }
@@ -58,7 +88,7 @@ func (r *clockReplay) apply() *Event {
 				delete(r.sends, m.SendEvent)
 			}
 		} else {
-			from = r.base[m.SendEvent]
+			from = r.base.send(m.SendEvent, r.n)
 		}
 		for k, x := range from {
 			if x > row[k] {
@@ -134,38 +164,42 @@ func (s *Sim) checkpointFor(i int) int {
 // have been recorded since the last one.
 func (s *Sim) checkpoint() {
 	s.sinceCP = 0
-	cp := checkpoint{at: s.events.n, vc: make([]int32, len(s.vc)), sends: map[int32][]int32{}}
+	cp := checkpoint{at: s.events.n, vc: make([]int32, len(s.vc))}
 	copy(cp.vc, s.vc)
-	inflight := 0
-	for _, it := range s.q.items {
-		if it.kind == qDeliver {
-			m := s.msgs.at(int(it.ref))
-			if m.vc != nil {
-				cp.sends[m.SendEvent] = m.vc
-				inflight++
+	list := s.cpScratch[:0]
+	for i := range s.q.items {
+		if it := &s.q.items[i]; it.kind == qDeliver {
+			if m := s.msgs.at(int(it.ref)); m.vc != nil {
+				list = append(list, cpSend{m.SendEvent, m.vc})
 			}
 		}
 	}
 	for _, ch := range s.chanList {
 		for _, id := range ch.held {
-			m := s.msgs.at(int(id))
-			if m.vc != nil {
-				cp.sends[m.SendEvent] = m.vc
-				inflight++
+			if m := s.msgs.at(int(id)); m.vc != nil {
+				list = append(list, cpSend{m.SendEvent, m.vc})
 			}
 		}
 	}
+	inflight := len(list)
+	// A message and its duplicate share a send event and a vector (both
+	// copied from the sender's clock at the send): keep one.
+	slices.SortFunc(list, func(a, b cpSend) int { return cmp.Compare(a.id, b.id) })
+	list = slices.CompactFunc(list, func(a, b cpSend) bool { return a.id == b.id })
 	// Message vectors are copied (into one block) because the pool reuses
 	// them after delivery.
-	flat := make([]int32, 0, len(cp.sends)*s.n)
-	for k, v := range cp.sends {
-		flat = append(flat, v...)
-		cp.sends[k] = flat[len(flat)-len(v) : len(flat) : len(flat)]
+	cp.ids = make([]int32, len(list))
+	cp.sends = make([]int32, 0, len(list)*s.n)
+	for i, x := range list {
+		cp.ids[i] = x.id
+		cp.sends = append(cp.sends, x.vc...)
 	}
+	clear(list)
+	s.cpScratch = list[:0]
 	s.cps = append(s.cps, cp)
 	size := (len(s.vc) + inflight*s.n) * 4
 	s.cpEvery = max(256, size/checkpointBytesPerEvent)
-	s.cpBytes += size + len(cp.sends)*48
+	s.cpBytes += size + len(cp.ids)*4
 }
 
 // HappensBefore reports whether event a happened before event b (a -> b).

@@ -100,6 +100,7 @@ type Sim struct {
 	sinceCP    int
 	cpEvery    int
 	cpBytes    int
+	cpScratch  []cpSend
 	lastReplay *clockReplay
 
 	timers   []timerRec
@@ -172,7 +173,7 @@ func New(sc *Scenario) (s *Sim, err error) {
 	for i := range s.out {
 		sort.Ints(s.out[i])
 	}
-	s.cps = []checkpoint{{at: 0, vc: make([]int32, n*n), sends: map[int32][]int32{}}}
+	s.cps = []checkpoint{{at: 0, vc: make([]int32, n*n)}}
 	s.cpEvery = max(256, n*n*4/checkpointBytesPerEvent)
 	if c, ok := inst.(Checked); ok {
 		s.invs = c.Invariants()
