@@ -32,6 +32,18 @@ func crashes(r *rand.Rand, n int, sc map[string]any) {
 	sc["faults"] = faults
 }
 
+// detectorParams draws the detector's own knobs into params: CMH's
+// probe_delay, or the central controller's report_every (2ms up to
+// 2+maxEvery-1 ms) and victim rule.
+func detectorParams(r *rand.Rand, protocol string, params map[string]any, maxEvery int) {
+	if protocol == "deadlock-cmh" {
+		params["probe_delay"] = fmt.Sprintf("%dms", r.IntN(5))
+	} else {
+		params["report_every"] = fmt.Sprintf("%dms", 2+r.IntN(maxEvery))
+		params["victim"] = []string{"youngest", "cheapest"}[r.IntN(2)]
+	}
+}
+
 // randomWorkload: the random lock workload (one outstanding request per
 // process, so cycles never share a process).
 func randomWorkload(r *rand.Rand, protocol string, seed int, withCrashes bool) string {
@@ -41,12 +53,7 @@ func randomWorkload(r *rand.Rand, protocol string, seed int, withCrashes bool) s
 		"resources": res, "locks": 1 + r.IntN(min(3, res)),
 		"think": fmt.Sprintf("%dms", 2+r.IntN(20)), "hold": fmt.Sprintf("%dms", 1+r.IntN(30)),
 	}
-	if protocol == "deadlock-cmh" {
-		params["probe_delay"] = fmt.Sprintf("%dms", r.IntN(5))
-	} else {
-		params["report_every"] = fmt.Sprintf("%dms", 2+r.IntN(20))
-		params["victim"] = []string{"youngest", "cheapest"}[r.IntN(2)]
-	}
+	detectorParams(r, protocol, params, 20)
 	sc := map[string]any{
 		"protocol": protocol, "seed": seed, "nodes": n, "until": "800ms",
 		"network": map[string]any{"latency": latency(r)}, "params": params, "workload": nil,
@@ -84,12 +91,7 @@ func randomWaits(r *rand.Rand, protocol string, seed int, multi, withCrashes boo
 		waits = append(waits, map[string]any{"at": "1ms", "waiter": 0, "holder": 1})
 	}
 	params := map[string]any{"hold": fmt.Sprintf("%dms", 60+r.IntN(60))}
-	if protocol == "deadlock-cmh" {
-		params["probe_delay"] = fmt.Sprintf("%dms", r.IntN(5))
-	} else {
-		params["report_every"] = fmt.Sprintf("%dms", 2+r.IntN(10))
-		params["victim"] = []string{"youngest", "cheapest"}[r.IntN(2)]
-	}
+	detectorParams(r, protocol, params, 10)
 	sc := map[string]any{
 		"protocol": protocol, "seed": seed, "nodes": n, "until": "600ms",
 		"network": map[string]any{"latency": latency(r)}, "params": params,

@@ -74,9 +74,7 @@ func TestSweep1000(t *testing.T) {
 	snapshots := 0
 	for seed := 1; seed <= 1000; seed++ {
 		sc := randomScenario(r, seed)
-		s := lab.New(t, sc)
-		s.Run()
-		require.NoError(t, s.Err(), sc)
+		s := lab.Run(t, sc)
 		require.Empty(t, simtest.Failed(s), sc)
 		snapshots += len(output(t, s).Snapshots)
 	}
@@ -89,9 +87,7 @@ func TestSweepShort(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))
 	for seed := 1; seed <= 25; seed++ {
 		sc := randomScenario(r, seed)
-		s := lab.New(t, sc)
-		s.Run()
-		require.NoError(t, s.Err(), sc)
+		s := lab.Run(t, sc)
 		require.Empty(t, simtest.Failed(s), sc)
 	}
 }
