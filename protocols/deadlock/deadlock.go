@@ -429,18 +429,8 @@ func completeTopology(b *core.Build) error {
 }
 
 func (in *instance) parseWaits(w core.Value) error {
-	if w.Null() {
-		return nil
-	}
-	if err := w.Object("waits"); err != nil {
-		return err
-	}
-	wv := w.Get("waits")
-	if wv.Null() {
-		return nil
-	}
-	list, err := wv.List()
-	if err != nil {
+	list, ok, err := w.SoleList("waits")
+	if err != nil || !ok {
 		return err
 	}
 	in.scripted = true

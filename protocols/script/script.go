@@ -66,20 +66,12 @@ type instance struct {
 
 func build(b *core.Build) (core.Instance, error) {
 	in := &instance{steps: make([][]Step, b.Nodes)}
-	w := b.Workload
-	if w.Null() {
-		return in, nil
-	}
-	if err := w.Object("events"); err != nil {
-		return nil, err
-	}
-	evs := w.Get("events")
-	if evs.Null() {
-		return in, nil
-	}
-	list, err := evs.List()
+	list, ok, err := b.Workload.SoleList("events")
 	if err != nil {
 		return nil, err
+	}
+	if !ok {
+		return in, nil
 	}
 	for i, v := range list {
 		if err := v.Object("at", "node", "do", "to", "label"); err != nil {

@@ -230,18 +230,8 @@ func (in *instance) parseInitiate(v core.Value) error {
 }
 
 func (in *instance) parseWorkload(w core.Value) error {
-	if w.Null() {
-		return nil
-	}
-	if err := w.Object("transfers"); err != nil {
-		return err
-	}
-	tv := w.Get("transfers")
-	if tv.Null() {
-		return nil
-	}
-	list, err := tv.List()
-	if err != nil {
+	list, ok, err := w.SoleList("transfers")
+	if err != nil || !ok {
 		return err
 	}
 	for _, x := range list {
