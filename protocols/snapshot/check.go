@@ -151,6 +151,22 @@ func directedChannels(s *core.Sim) int {
 	return e
 }
 
+// checkOnce runs check on each snapshot, in id order, the first time it is
+// ready, and marks it in done so that it is checked only once; it stops at
+// the first failure.
+func (in *instance) checkOnce(done map[int]bool, ready func(snap int) bool, check func(snap int) (bool, string)) (bool, string) {
+	for _, snap := range in.snapIDs() {
+		if done[snap] || !ready(snap) {
+			continue
+		}
+		done[snap] = true
+		if ok, d := check(snap); !ok {
+			return false, d
+		}
+	}
+	return true, ""
+}
+
 func (in *instance) Invariants() []core.Invariant {
 	cutChecked := map[int]bool{}
 	moneyChecked := map[int]bool{}
@@ -161,48 +177,26 @@ func (in *instance) Invariants() []core.Invariant {
 			if e.Kind != core.KPhase || e.Aux != "record" {
 				return true, ""
 			}
-			for _, snap := range in.snapIDs() {
-				if cutChecked[snap] || !in.allRecorded(snap) {
-					continue
-				}
-				cutChecked[snap] = true
-				if ok, d := in.checkCut(s, snap); !ok {
-					return false, d
-				}
-			}
-			return true, ""
+			return in.checkOnce(cutChecked, in.allRecorded, func(snap int) (bool, string) { return in.checkCut(s, snap) })
 		}},
 		{Name: "money-conserved", Check: func(s *core.Sim, e *core.Event) (bool, string) {
 			if e.Kind != core.KDecide {
 				return true, ""
 			}
-			for _, snap := range in.snapIDs() {
-				if moneyChecked[snap] || !in.complete(snap) {
-					continue
-				}
-				moneyChecked[snap] = true
+			return in.checkOnce(moneyChecked, in.complete, func(snap int) (bool, string) {
 				bal, transit := in.recordedMoney(snap)
 				if bal+transit != in.money() {
 					return false, fmt.Sprintf("s%d recorded $%d ($%d in balances + $%d in transit) but the bank holds $%d",
 						snap, bal+transit, bal, transit, in.money())
 				}
-			}
-			return true, ""
+				return true, ""
+			})
 		}},
 		{Name: "channel-states", Check: func(s *core.Sim, e *core.Event) (bool, string) {
 			if e.Kind != core.KDecide {
 				return true, ""
 			}
-			for _, snap := range in.snapIDs() {
-				if chanChecked[snap] || !in.complete(snap) {
-					continue
-				}
-				chanChecked[snap] = true
-				if ok, d := in.checkChannels(s, snap); !ok {
-					return false, d
-				}
-			}
-			return true, ""
+			return in.checkOnce(chanChecked, in.complete, func(snap int) (bool, string) { return in.checkChannels(s, snap) })
 		}},
 		{Name: "one-marker-per-channel", Check: func(s *core.Sim, e *core.Event) (bool, string) {
 			if e.Kind != core.KSend {
