@@ -26,7 +26,7 @@ func (s *Sim) Text(e *Event) string {
 	case KTimer:
 		return "timer " + e.Aux
 	}
-	return e.text
+	return s.texts[e.text]
 }
 
 // AppendEventJSON appends event i as one trace line (without the newline),
@@ -305,7 +305,7 @@ func (s *Sim) Summarize() *Summary {
 // MemoryBytes estimates the trace's memory: events, messages, per-process
 // event lists and clock checkpoints.
 func (s *Sim) MemoryBytes() int {
-	b := s.events.bytes(int(unsafe.Sizeof(Event{}))) + s.msgs.bytes(int(unsafe.Sizeof(Msg{}))) + s.cpBytes
+	b := s.events.bytes(int(unsafe.Sizeof(Event{}))) + s.msgs.bytes(int(unsafe.Sizeof(Msg{}))) + s.cpBytes + cap(s.texts)*16
 	for _, l := range s.byNode {
 		b += cap(l) * 4
 	}

@@ -89,6 +89,7 @@ type Sim struct {
 	chanList []*channel
 
 	events chunked[Event]
+	texts  []string // event texts (Event.text indexes it; texts[0] is "")
 	msgs   chunked[Msg]
 	byNode [][]int32
 
@@ -146,8 +147,8 @@ func New(sc *Scenario) (s *Sim, err error) {
 		nodes:  make([]Node, n), envs: make([]*env, n), crashed: make([]bool, n),
 		epoch: make([]uint32, n), strategy: make([]string, n), stable: make([]map[string]any, n),
 		out: make([][]int, n), chans: map[uint64]*channel{},
-		byNode: make([][]int32, n),
-		lam:    make([]int64, n), vc: make([]int32, n*n),
+		byNode: make([][]int32, n), texts: []string{""},
+		lam: make([]int64, n), vc: make([]int32, n*n),
 	}
 	if n <= 256 {
 		s.chanMat = make([]*channel, n*n)
@@ -478,7 +479,16 @@ func (s *Sim) record(k Kind, node int, msg int, aux, text string) int32 {
 	s.sinceCP++
 	id := int32(s.events.n)
 	e := s.events.add()
-	*e = Event{ID: id, Node: int32(node), T: s.now, Kind: k, Msg: int32(msg), Aux: aux, text: text}
+	// Field by field into the chunk's zeroed memory: no struct copy (and
+	// no write barriers) for the events that carry no strings.
+	e.ID, e.Node, e.T, e.Kind, e.Msg = id, int32(node), s.now, k, int32(msg)
+	if aux != "" {
+		e.Aux = aux
+	}
+	if text != "" {
+		e.text = int32(len(s.texts))
+		s.texts = append(s.texts, text)
+	}
 	if node >= 0 {
 		e.Lamport = s.lam[node]
 		e.Own = s.vc[node*s.n+node]

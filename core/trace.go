@@ -43,10 +43,10 @@ type Event struct {
 	Own     int32 // this process's own vector-clock component after the event
 	Msg     int32 // message id for send, receive and drop; -1 otherwise
 	Kind    Kind
+	text    int32 // index in Sim.texts, for kinds whose text is not derived from the message (0: none)
 	// Aux is the phase name (phase), the decided value (decide), the timer
 	// name (timer) or the action kind (fault).
-	Aux  string
-	text string // for kinds whose text is not derived from the message
+	Aux string
 }
 
 // Msg is one message: created by a send, delivered (or dropped) once. A
