@@ -508,7 +508,10 @@ func (s *Sim) send(from, to int, p Message) int {
 	id := s.msgs.n
 	m := s.msgs.add()
 	typ := p.Type()
-	*m = Msg{ID: id, From: from, To: to, Type: typ, Payload: p, SentAt: s.now, RecvEvent: -1, DropEvent: -1, DupOf: -1, dup: -1}
+	// Field by field into the chunk's zeroed memory (no struct copy).
+	m.ID, m.From, m.To, m.SentAt = id, from, to, s.now
+	m.Type, m.Payload = typ, p
+	m.RecvEvent, m.DropEvent, m.DupOf, m.dup = -1, -1, -1, -1
 	m.SendEvent = s.record(KSend, from, id, "", "")
 	m.lamport = s.lam[from]
 	if len(s.triggers) > 0 {
