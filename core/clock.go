@@ -169,15 +169,15 @@ func (s *Sim) checkpoint() {
 	list := s.cpScratch[:0]
 	for i := range s.q.items {
 		if it := &s.q.items[i]; it.kind == qDeliver {
-			if m := s.msgs.at(int(it.ref)); m.vc != nil {
-				list = append(list, cpSend{m.SendEvent, m.vc})
+			if m := s.msgs.at(int(it.ref)); m.vcRow > 0 {
+				list = append(list, cpSend{m.SendEvent, s.msgVC(m)})
 			}
 		}
 	}
 	for _, ch := range s.chanList {
 		for _, id := range ch.held {
-			if m := s.msgs.at(int(id)); m.vc != nil {
-				list = append(list, cpSend{m.SendEvent, m.vc})
+			if m := s.msgs.at(int(id)); m.vcRow > 0 {
+				list = append(list, cpSend{m.SendEvent, s.msgVC(m)})
 			}
 		}
 	}

@@ -95,7 +95,8 @@ type Sim struct {
 
 	lam    []int64
 	vc     []int32
-	vcPool [][]int32
+	vcSlab []int32 // vectors of the messages in flight, n entries per row
+	vcFree []int32 // free rows of vcSlab
 
 	cps        []checkpoint
 	sinceCP    int
@@ -429,9 +430,11 @@ func (s *Sim) deliver(m *Msg) {
 	}
 	s.lam[to]++
 	row := s.vc[to*s.n : (to+1)*s.n]
-	for k, x := range m.vc {
-		if x > row[k] {
-			row[k] = x
+	if m.vcRow > 0 {
+		for k, x := range s.msgVC(m) {
+			if x > row[k] {
+				row[k] = x
+			}
 		}
 	}
 	row[to]++
@@ -456,19 +459,31 @@ func (s *Sim) drop(m *Msg, reason string) {
 }
 
 func (s *Sim) freeVC(m *Msg) {
-	if m.vc != nil {
-		s.vcPool = append(s.vcPool, m.vc)
-		m.vc = nil
+	if m.vcRow > 0 {
+		s.vcFree = append(s.vcFree, m.vcRow-1)
+		m.vcRow = 0
 	}
 }
 
-func (s *Sim) getVC() []int32 {
-	if k := len(s.vcPool); k > 0 {
-		v := s.vcPool[k-1]
-		s.vcPool = s.vcPool[:k-1]
-		return v
+// msgVC is the vector a message in flight carries (nil if none).
+func (s *Sim) msgVC(m *Msg) []int32 {
+	if m.vcRow == 0 {
+		return nil
 	}
-	return make([]int32, s.n)
+	r := int(m.vcRow-1) * s.n
+	return s.vcSlab[r : r+s.n : r+s.n]
+}
+
+// getVC takes a free row of vcSlab (growing it if none) and returns its
+// number plus one.
+func (s *Sim) getVC() int32 {
+	if k := len(s.vcFree); k > 0 {
+		r := s.vcFree[k-1]
+		s.vcFree = s.vcFree[:k-1]
+		return r + 1
+	}
+	s.vcSlab = append(s.vcSlab, make([]int32, s.n)...)
+	return int32(len(s.vcSlab) / s.n)
 }
 
 // record appends an event with the clocks as they stand.
@@ -551,7 +566,7 @@ func (s *Sim) send(from, to int, p Message) int {
 		did := s.msgs.n
 		d := s.msgs.add()
 		*d = *m
-		d.ID, d.DupOf, d.dup, d.vc = did, id, -1, nil
+		d.ID, d.DupOf, d.dup, d.vcRow = did, id, -1, 0
 		m.dup = int32(did)
 		s.launch(d, ch, extra, false)
 	}
@@ -597,8 +612,8 @@ func (s *Sim) launch(m *Msg, ch *channel, extra time.Duration, fifo bool) {
 	}
 	m.DueAt = due
 	if !m.lost {
-		m.vc = s.getVC()
-		copy(m.vc, s.vc[m.From*s.n:(m.From+1)*s.n])
+		m.vcRow = s.getVC()
+		copy(s.msgVC(m), s.vc[m.From*s.n:(m.From+1)*s.n])
 	}
 	s.push(due, qDeliver, int32(m.ID), m.gen)
 }

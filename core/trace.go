@@ -68,8 +68,8 @@ type Msg struct {
 	lost    bool  // decided at send: dropped on arrival
 	dup     int32 // the duplicate of this message, or -1
 	gen     uint32
+	vcRow   int32 // 1 + the row of Sim.vcSlab holding its vector while in flight, or 0
 	lamport int64
-	vc      []int32
 }
 
 // MsgStatus is where a message is.
