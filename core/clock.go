@@ -1,9 +1,6 @@
 package core
 
-import (
-	"cmp"
-	"slices"
-)
+import "slices"
 
 // Vector clocks are not stored per event (O(N) each). The live engine keeps
 // every process's current vector and each in-flight message's; the trace
@@ -36,12 +33,6 @@ func (cp *checkpoint) send(id int32, n int) []int32 {
 		return cp.sends[lo*n : (lo+1)*n : (lo+1)*n]
 	}
 	return nil
-}
-
-// cpSend is a message in flight while a checkpoint is taken.
-type cpSend struct {
-	id int32
-	vc []int32
 }
 
 type sendVC struct {
@@ -166,35 +157,39 @@ func (s *Sim) checkpoint() {
 	s.sinceCP = 0
 	cp := checkpoint{at: s.events.n, vc: make([]int32, len(s.vc))}
 	copy(cp.vc, s.vc)
+	// Messages in flight as send event << 32 | vcSlab row: plain integers,
+	// so sorting them moves no pointers.
 	list := s.cpScratch[:0]
 	for i := range s.q.items {
 		if it := &s.q.items[i]; it.kind == qDeliver {
 			if m := s.msgs.at(int(it.ref)); m.vcRow > 0 {
-				list = append(list, cpSend{m.SendEvent, s.msgVC(m)})
+				list = append(list, uint64(m.SendEvent)<<32|uint64(m.vcRow-1))
 			}
 		}
 	}
 	for _, ch := range s.chanList {
 		for _, id := range ch.held {
 			if m := s.msgs.at(int(id)); m.vcRow > 0 {
-				list = append(list, cpSend{m.SendEvent, s.msgVC(m)})
+				list = append(list, uint64(m.SendEvent)<<32|uint64(m.vcRow-1))
 			}
 		}
 	}
 	inflight := len(list)
-	// A message and its duplicate share a send event and a vector (both
-	// copied from the sender's clock at the send): keep one.
-	slices.SortFunc(list, func(a, b cpSend) int { return cmp.Compare(a.id, b.id) })
-	list = slices.CompactFunc(list, func(a, b cpSend) bool { return a.id == b.id })
-	// Message vectors are copied (into one block) because the pool reuses
-	// them after delivery.
-	cp.ids = make([]int32, len(list))
+	slices.Sort(list)
+	// Message vectors are copied (into one block) because their rows are
+	// reused after delivery. A message and its duplicate share a send event
+	// and a vector (both copied from the sender's clock at the send): keep one.
+	cp.ids = make([]int32, 0, len(list))
 	cp.sends = make([]int32, 0, len(list)*s.n)
-	for i, x := range list {
-		cp.ids[i] = x.id
-		cp.sends = append(cp.sends, x.vc...)
+	for _, x := range list {
+		id := int32(x >> 32)
+		if k := len(cp.ids); k > 0 && cp.ids[k-1] == id {
+			continue
+		}
+		r := int(uint32(x)) * s.n
+		cp.ids = append(cp.ids, id)
+		cp.sends = append(cp.sends, s.vcSlab[r:r+s.n]...)
 	}
-	clear(list)
 	s.cpScratch = list[:0]
 	s.cps = append(s.cps, cp)
 	size := (len(s.vc) + inflight*s.n) * 4

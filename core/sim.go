@@ -102,7 +102,7 @@ type Sim struct {
 	sinceCP    int
 	cpEvery    int
 	cpBytes    int
-	cpScratch  []cpSend
+	cpScratch  []uint64
 	lastReplay *clockReplay
 
 	timers   []timerRec
