@@ -121,7 +121,7 @@ func TestEveryFaultKindAppearsInTheTrace(t *testing.T) {
 	reasons := map[string]bool{}
 	for id := 0; id < s.NumMsgs(); id++ {
 		if m := s.Msg(id); m.Status == core.Dropped {
-			reasons[m.Reason] = true
+			reasons[s.DropReason(id)] = true
 		}
 	}
 	for _, r := range []string{"lost on the channel", "the channel is cut", "P1 is crashed", "dropped by a fault"} {

@@ -22,7 +22,7 @@ func (s *Sim) Text(e *Event) string {
 		return "receive " + m.Payload.String() + " from " + s.names[m.From]
 	case KDrop:
 		m := s.msgs.at(int(e.Msg))
-		return "drop " + m.Payload.String() + " from " + s.names[m.From] + " (" + m.Reason + ")"
+		return "drop " + m.Payload.String() + " from " + s.names[m.From] + " (" + s.texts[m.reason] + ")"
 	case KTimer:
 		return "timer " + e.Aux
 	}

@@ -96,7 +96,7 @@ func goldenDigest(s *core.Sim) (trace, rest string) {
 	for id := 0; id < s.NumMsgs(); id++ {
 		m := s.Msg(id)
 		fmt.Fprintf(h, "%d %d %d %s %d %d %d %d %d %s %d %q %s\n", m.ID, m.From, m.To, m.Type, m.SendEvent, m.RecvEvent, m.DropEvent,
-			m.SentAt, m.DueAt, m.Status, m.DupOf, m.Reason, m.Payload)
+			m.SentAt, m.DueAt, m.Status, m.DupOf, s.DropReason(id), m.Payload)
 	}
 	for i := 0; i < s.NumEvents(); i++ {
 		e := s.Event(i)

@@ -452,11 +452,15 @@ func (s *Sim) deliver(m *Msg) {
 
 func (s *Sim) drop(m *Msg, reason string) {
 	m.Status = Dropped
-	m.Reason = reason
+	m.reason = int32(len(s.texts))
+	s.texts = append(s.texts, reason)
 	m.DropEvent = s.record(KDrop, m.To, m.ID, "", "")
 	s.freeVC(m)
 	s.dropped++
 }
+
+// DropReason says why message id was dropped ("" unless it was).
+func (s *Sim) DropReason(id int) string { return s.texts[s.msgs.at(id).reason] }
 
 func (s *Sim) freeVC(m *Msg) {
 	if m.vcRow > 0 {

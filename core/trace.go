@@ -62,10 +62,10 @@ type Msg struct {
 	SentAt    time.Duration
 	DueAt     time.Duration // when it will be (or was) delivered
 	Status    MsgStatus
-	DupOf     int // -1, or the message this one duplicates
-	Reason    string
+	lost      bool  // decided at send: dropped on arrival
+	reason    int32 // why it was dropped: index in Sim.texts (Sim.DropReason)
+	DupOf     int   // -1, or the message this one duplicates
 
-	lost    bool  // decided at send: dropped on arrival
 	dup     int32 // the duplicate of this message, or -1
 	gen     uint32
 	vcRow   int32 // 1 + the row of Sim.vcSlab holding its vector while in flight, or 0
