@@ -1,6 +1,9 @@
 package core
 
-import "slices"
+import (
+	"slices"
+	"sort"
+)
 
 // Vector clocks are not stored per event (O(N) each). The live engine keeps
 // every process's current vector and each in-flight message's; the trace
@@ -233,40 +236,22 @@ func (s *Sim) NodeEvents(p int) []int32 { return s.byNode[p] }
 // CausalPast returns, per process, the number of that process's events
 // (a prefix of NodeEvents) that happened before or are e.
 func (s *Sim) CausalPast(e int) []int {
-	out := make([]int, s.n)
-	for p := 0; p < s.n; p++ {
-		evs := s.byNode[p]
-		// Binary search the last event of p that is -> e (or e itself).
-		lo, hi := 0, len(evs)
-		for lo < hi {
-			mid := (lo + hi) / 2
-			if int(evs[mid]) == e || s.HappensBefore(int(evs[mid]), e) {
-				lo = mid + 1
-			} else {
-				hi = mid
-			}
-		}
-		out[p] = lo
-	}
-	return out
+	return s.perProcess(func(x int) bool { return x != e && !s.HappensBefore(x, e) })
 }
 
 // CausalFuture returns, per process, the index in NodeEvents of the first
 // event that e happened before (len(NodeEvents(p)) when none).
 func (s *Sim) CausalFuture(e int) []int {
+	return s.perProcess(func(x int) bool { return x == e || s.HappensBefore(e, x) })
+}
+
+// perProcess binary-searches each process's events for the first one where
+// pred turns true (pred must be monotone along a process's events).
+func (s *Sim) perProcess(pred func(x int) bool) []int {
 	out := make([]int, s.n)
-	for p := 0; p < s.n; p++ {
+	for p := range out {
 		evs := s.byNode[p]
-		lo, hi := 0, len(evs)
-		for lo < hi {
-			mid := (lo + hi) / 2
-			if int(evs[mid]) == e || s.HappensBefore(e, int(evs[mid])) {
-				hi = mid
-			} else {
-				lo = mid + 1
-			}
-		}
-		out[p] = lo
+		out[p] = sort.Search(len(evs), func(i int) bool { return pred(int(evs[i])) })
 	}
 	return out
 }
