@@ -19,10 +19,12 @@ export class ProtocolViewPanel {
     const info = this.app.runner.info;
     const factory = info ? viewFor(info.name) : null;
     this.root.hidden = !factory;
+    this.app.workspace?.classList.toggle("has-view", !!factory);
     if (!factory) return;
     clear(this.root);
     const body = h("div", { class: "protocol-view-body" });
-    this.root.append(h("h2", { text: info.title }), body);
+    // The protocol's title is in the top bar and the settings already: one line here.
+    this.root.append(h("div", { class: "panel-head" }, h("h2", { text: info.title, title: info.title })), body);
     try {
       this.view = factory({ runner: this.app.runner, selection: this.app.selection, app: this.app });
       this.view.mount?.(body);
@@ -36,14 +38,18 @@ export class ProtocolViewPanel {
   frame() {
     if (!this.view) return;
     const r = this.app.runner;
-    if (r.version === this.lastVersion) return;
-    this.lastVersion = r.version;
+    // A view shows the run's state, which changes with events (or a seek,
+    // step, injected action), not with every frame of virtual time.
+    const key = `${r.stateVersion}:${r.cache?.length}:${!!(r.playing || r.task)}`;
+    if (key === this.lastVersion) return;
+    this.lastVersion = key;
     try {
       this.view.update?.();
     } catch (e) {
       this.app.notify.error(`the ${r.info.name} view failed: ${errorMessage(e)}`);
       this.unmount();
       this.root.hidden = true;
+      this.app.workspace?.classList.remove("has-view");
     }
   }
 
