@@ -4,10 +4,10 @@
 //
 // A view is what web/views/index.js registers: a factory (ctx) -> {mount(el),
 // update(), unmount()}, ctx = {runner, selection, app}. The protocol-view
-// panel calls update() on every frame in which the run moved; defineView()
-// turns that into at most a few renders a second while the run plays (with a
-// trailing render, so the last state is always drawn) and a render on every
-// change while it stands still.
+// panel calls update() on every frame in which the run's state changed;
+// defineView() turns that into at most a few renders a second while the run
+// plays (fewer when a render is costly; with a trailing render, so the last
+// state is always drawn) and a render on every change while it stands still.
 //
 // Data: node states (sim.node(id).state) and sim.nodes() are cheap and read at
 // each render. The protocol's output (Summary.output) needs sim.summary(),
@@ -33,6 +33,7 @@ export const OI = {
 };
 
 const BUSY_INTERVAL_MS = 180;
+const BUSY_MAX_INTERVAL_MS = 1000;
 
 /**
  * Wraps a view definition into the factory the panel expects.
@@ -47,11 +48,13 @@ export function defineView(def) {
     let timer = 0;
     let dead = false;
     const runner = ctx.runner;
+    let cost = 0; // how long the last render took (ms)
     const render = () => {
       timer = 0;
       if (dead || !runner.sim) return;
       lastAt = performance.now();
       impl.render(readers(ctx));
+      cost = performance.now() - lastAt;
     };
     return {
       mount(el) {
@@ -64,11 +67,14 @@ export function defineView(def) {
         if (dead) return;
         const busy = runner.playing || !!runner.task;
         const since = performance.now() - lastAt;
-        if (!busy || since >= BUSY_INTERVAL_MS) {
+        // A costly view (many replicas, a long log) renders less often while
+        // the run moves, so that it never takes more than ~1/8 of the time.
+        const every = Math.min(BUSY_MAX_INTERVAL_MS, Math.max(BUSY_INTERVAL_MS, 8 * cost));
+        if (!busy || since >= every) {
           if (timer) { clearTimeout(timer); timer = 0; }
           render();
         } else if (!timer) {
-          timer = setTimeout(render, BUSY_INTERVAL_MS - since);
+          timer = setTimeout(render, every - since);
         }
       },
       unmount() {
@@ -138,6 +144,22 @@ export function outputOf(ctx) {
 /** el.append(...kids) that skips null, undefined and false (Element.append would write "null"). */
 export function put(el, ...kids) {
   for (const k of kids.flat()) if (k !== null && k !== undefined && k !== false) el.append(k);
+  return el;
+}
+
+/**
+ * Like put(), with a space between the items: a head whose items sit in a
+ * flex row still reads "4 generals commander G" (not "4 generalscommander G")
+ * to a screen reader, in copied text and wherever the row is not laid out.
+ */
+export function putSpaced(el, ...kids) {
+  let first = true;
+  for (const k of kids.flat()) {
+    if (k === null || k === undefined || k === false) continue;
+    if (!first) el.append(" ");
+    el.append(k);
+    first = false;
+  }
   return el;
 }
 

@@ -15,7 +15,7 @@
 // messages in flight (sim.inFlight()); decide events in the page's cache to
 // jump to a declaration.
 
-import { h, clear, put, defineView, badge, table, section, outputOf, graphSVG, circleLayout, eventLink, scenarioNodes } from "./common.js";
+import { h, clear, put, putSpaced, defineView, badge, table, section, outputOf, graphSVG, circleLayout, eventLink, scenarioNodes } from "./common.js";
 import { fmtTime } from "../app/dom.js";
 
 const EDGE_RE = /^P(\d+)→P(\d+)(?: \(R(\d+)\))?$/;
@@ -40,7 +40,7 @@ export const deadlockView = defineView((ctx) => {
         keyItem("wait-for edge", ""), keyItem("on the declared cycle", "cycle"), keyItem("PROBE in flight", "probe"),
         central ? keyItem("stale: the controller believes it, it is gone", "stale") : null,
         central ? keyItem("true but not yet reported", "missing") : null);
-      root.append(head, section(central ? "Controller's view and the true graph" : "Wait-for graph", key, graphs),
+      root.append(head, section(central ? "Controller's view and the true graph" : "Wait-for graph", graphs, key),
         section("Declared deadlocks", decls), section("Processes", procs));
     },
     render(d) {
@@ -61,7 +61,7 @@ export const deadlockView = defineView((ctx) => {
       const decl = pick >= 0 ? declarations[pick] : null;
       const blocked = states.filter((s) => s.blocked).length;
       clear(head);
-      put(head, 
+      putSpaced(head,
         h("span", { class: "pv-title", text: central ? "Centralized detector" : "Chandy–Misra–Haas (AND model)" }),
         h("span", { "data-testid": "deadlock-summary", text: `${truth.length} wait-for edge${truth.length === 1 ? "" : "s"} now · ${blocked} blocked · ${declarations.length} declared` }),
         probes.length ? badge(`${probes.length} PROBE${probes.length > 1 ? "s" : ""} in flight`, "info", { "data-testid": "deadlock-probes" }) : null,

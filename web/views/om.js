@@ -8,7 +8,7 @@
 // [{path, value, missing?, majority?}]} (the tree in depth-first order, as the
 // votes are taken); the commander's {order, sent}; traitors from sim.nodes().
 
-import { h, clear, put, defineView, badge, table, section, OI } from "./common.js";
+import { h, clear, put, putSpaced, defineView, badge, table, section, OI } from "./common.js";
 
 const VALUE_CLASS = { attack: "om-attack", retreat: "om-retreat" };
 
@@ -52,7 +52,7 @@ export const omView = defineView((ctx) => {
       const sc = ctx.app?.state?.scenario || {};
       const m = sc.params?.m ?? Math.floor((n - 1) / 3);
       clear(head);
-      put(head, 
+      putSpaced(head,
         h("span", { class: "pv-title", text: `OM(${m}) · ${n} generals` }),
         h("span", {}, "commander G ", gTraitor ? badge(nodes[0].strategy ? `traitor: ${nodes[0].strategy}` : "crashed", "bad") : badge("loyal", "ok"), " order ", valueChip(order)),
         h("span", { class: n >= 3 * m + 1 ? "hint" : "pv-warn", text: n >= 3 * m + 1 ? `n ≥ 3m+1 (${n} ≥ ${3 * m + 1})` : `n < 3m+1 (${n} < ${3 * m + 1}): OM(${m}) is not guaranteed` }));
@@ -100,13 +100,13 @@ export const omView = defineView((ctx) => {
         const nd = nodes[i];
         const st = d.node(i)?.state || {};
         const card = h("div", { class: "om-card", "data-testid": `om-tree-${nd.name}` },
-          h("div", { class: "om-card-head" }, h("b", { text: nd.name }), nd.strategy ? badge(`traitor: ${nd.strategy}`, "bad") : null, h("span", { class: "grow" }), st.decision ? h("span", {}, "decides ", valueChip(st.decision)) : badge(`round ${st.round || 0}`, "muted")));
+          putSpaced(h("div", { class: "om-card-head" }), h("b", { text: nd.name }), nd.strategy ? badge(`traitor: ${nd.strategy}`, "bad") : null, h("span", { class: "grow" }), st.decision ? h("span", {}, "decides ", valueChip(st.decision)) : badge(`round ${st.round || 0}`, "muted")));
         const list = h("ol", { class: "om-tree" });
         const entries = st.tree || [];
         if (!entries.length) list.append(h("li", { class: "empty", text: "nothing heard yet" }));
         for (const e of entries) {
           const depth = e.path.split(",").length - 1;
-          const li = h("li", { class: `om-entry depth-${Math.min(depth, 6)}${e.missing ? " missing" : ""}`, title: pathReading(e.path) + " " + (e.value || "").toUpperCase(), "data-path": e.path },
+          const li = putSpaced(h("li", { class: `om-entry depth-${Math.min(depth, 6)}${e.missing ? " missing" : ""}`, title: pathReading(e.path) + " " + (e.value || "").toUpperCase(), "data-path": e.path }),
             h("span", { class: "om-path", text: e.path.replace(/,/g, " → ") }),
             valueChip(e.value, e.missing ? "missing" : ""),
             e.missing ? h("span", { class: "hint", text: "none came (default)" }) : null,

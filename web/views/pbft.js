@@ -14,7 +14,7 @@
 // and crashes from sim.nodes(); view-change and checkpoint moments from the
 // page's event cache (phase events).
 
-import { h, clear, put, defineView, badge, table, section, scenarioNodes, eventLink } from "./common.js";
+import { h, clear, put, putSpaced, defineView, badge, table, section, scenarioNodes, eventLink } from "./common.js";
 import { fmtTime } from "../app/dom.js";
 
 const MAX_ROWS = 80;
@@ -78,7 +78,7 @@ export const pbftView = defineView((ctx) => {
       const primary = view % Math.max(1, nR);
 
       clear(head);
-      put(head, 
+      putSpaced(head,
         h("span", { class: "pv-title", text: `n = ${nR} replicas, f = ${f}` }),
         h("span", { class: "hint", text: `quorum ${q}${q === 2 * f + 1 ? " = 2f+1" : ""} · prepared needs ${q - 1} PREPAREs · checkpoint every ${K}` }),
         h("span", { "data-testid": "pbft-view", "data-view": String(view) }, "view ", h("b", { text: String(view) }), ", primary ", h("b", { text: `R${primary}` })),
