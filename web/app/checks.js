@@ -21,15 +21,21 @@ export class ChecksPanel {
     this.summary = null;
     this.summaryVersion = -1;
     this.lastVersion = -1;
+    this.lastKey = "";
+    this.shape = "";
     this.render();
   }
 
   frame(ts) {
     const r = this.app.runner;
-    if (!r.sim || r.version === this.lastVersion) return;
-    const busy = r.playing || r.task;
+    if (!r.sim) return;
+    const busy = !!(r.playing || r.task);
+    // Invariants and counts change with events only; the metrics when the run stops.
+    const key = `${r.stateVersion}:${r.cache.length}:${busy}`;
+    if (key === this.lastKey) return;
     if (busy && ts - this.lastAt < 250) return;
     this.lastAt = ts;
+    this.lastKey = key;
     // The summary hashes the whole trace: only ask for it when the run stands still.
     if (!busy && this.summaryVersion !== r.version) {
       this.summary = r.guard("summary", () => r.sim.summary()) || this.summary;
@@ -41,11 +47,29 @@ export class ChecksPanel {
   render() {
     const r = this.app.runner;
     this.lastVersion = r.version;
-    const focused = this.root.contains(document.activeElement) ? document.activeElement.dataset.testid : "";
-    clear(this.root);
-    if (!r.sim) return;
+    if (!r.sim) { clear(this.root); this.shape = ""; return; }
     const info = r.info;
     const invs = r.guard("invariants", () => r.sim.invariants()) || [];
+    const c0 = r.cache;
+    const sum0 = this.summary && this.summaryVersion === r.version ? this.summary : null;
+    const types0 = [...new Set([...info.message_types.map((t) => t.name), ...c0.sentByType.keys()])];
+    // While only the message counts move (a playing run), update those cells
+    // in place instead of rebuilding the panel.
+    const shape = JSON.stringify([info.name, invs, types0, sum0 ? sum0.metrics : null, !!(r.playing || r.task)]);
+    if (shape === this.shape && this.countCells) {
+      for (const t of types0) {
+        const td = this.countCells.get(t);
+        const v = String(c0.sentByType.get(t) || 0);
+        if (td && td.textContent !== v) td.textContent = v;
+      }
+      const tot = `${c0.sent} / ${c0.delivered} / ${c0.dropped}`;
+      if (this.totalsCell.textContent !== tot) this.totalsCell.textContent = tot;
+      return;
+    }
+    this.shape = shape;
+    this.countCells = new Map();
+    const focused = this.root.contains(document.activeElement) ? document.activeElement.dataset.testid : "";
+    clear(this.root);
     const bad = invs.filter((i) => !i.ok && !i.pending).length;
     this.root.append(h("h2", { text: "Invariants" }));
     if (!invs.length) this.root.append(h("p", { class: "empty", text: "This protocol declares no invariants." }));
@@ -77,11 +101,14 @@ export class ChecksPanel {
     const tb = h("tbody");
     for (const t of types) {
       const k = c.sentByType.get(t) || 0;
+      const td = h("td", { class: "num", text: String(k) });
+      this.countCells.set(t, td);
       tb.append(h("tr", { "data-testid": `msg-count-${t}` },
         h("td", {}, h("span", { class: "swatch dot", style: { background: r.palette.type(t).color, marginRight: "6px" } }), t),
-        h("td", { class: "num", text: String(k) })));
+        td));
     }
-    tb.append(h("tr", {}, h("td", { text: "total sent / delivered / dropped" }), h("td", { class: "num", "data-testid": "msg-totals", text: `${c.sent} / ${c.delivered} / ${c.dropped}` })));
+    this.totalsCell = h("td", { class: "num", "data-testid": "msg-totals", text: `${c.sent} / ${c.delivered} / ${c.dropped}` });
+    tb.append(h("tr", {}, h("td", { text: "total sent / delivered / dropped" }), this.totalsCell));
     tbl.append(tb);
     this.root.append(tbl);
 

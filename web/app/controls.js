@@ -116,14 +116,18 @@ export class Controls {
     if (!r.sim) return;
     const now = r.now();
     const hz = this.horizon();
-    if (document.activeElement !== this.scrub || r.playing || r.task) this.scrub.value = String(Math.round((now / hz) * 1000));
-    this.scrub.setAttribute("aria-valuetext", `${fmtTime(now)} of ${fmtTime(hz)}`);
+    // Only what changed is written: each write costs style (and layout) work.
+    const pos = String(Math.round((now / hz) * 1000));
+    if ((document.activeElement !== this.scrub || r.playing || r.task) && this.scrub.value !== pos) this.scrub.value = pos;
+    const vt = `${fmtTime(now)} of ${fmtTime(hz)}`;
+    if (vt !== this.lastValueText) { this.lastValueText = vt; this.scrub.setAttribute("aria-valuetext", vt); }
     const done = r.sim.done();
     const txt = `${fmtTime(now)} · ${r.cache.length} ev${done ? " · end" : r.lagging ? " · max speed" : ""}`;
     if (this.clock.textContent !== txt) this.clock.textContent = txt;
-    this.clock.dataset.now = String(now);
-    this.clock.dataset.events = String(r.cache.length);
-    this.clock.dataset.done = String(done);
+    const ds = this.clock.dataset;
+    if (ds.now !== String(now)) ds.now = String(now);
+    if (ds.events !== String(r.cache.length)) ds.events = String(r.cache.length);
+    if (ds.done !== String(done)) ds.done = String(done);
   }
 
   onKey(e) {
@@ -169,6 +173,7 @@ export class Controls {
 
   showHelp() {
     const d = document.getElementById("help");
+    if (d.open) { d.querySelector("[data-testid=help-close]")?.focus(); return; }
     clear(d);
     const cols = h("div", { class: "help-cols" });
     for (const [title, rows] of SHORTCUTS) {

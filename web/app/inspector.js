@@ -18,20 +18,22 @@ export class Inspector {
     this.prevKey = "";
     this.lastVersion = -1;
     this.lastAt = 0;
-    app.selection.on("node", () => { this.prev = null; this.lastVersion = -1; this.render(); });
+    app.selection.on("node", () => { this.prev = null; this.lastVersion = -1; this.shownKey = ""; this.render(); });
     this.render();
   }
 
   reset() {
     this.prev = null;
     this.lastVersion = -1;
+    this.shownKey = "";
     this.render();
   }
 
   frame(ts) {
     const r = this.app.runner;
-    if (!r.sim || r.version === this.lastVersion) return;
-    if (r.playing && ts - this.lastAt < 150) return;
+    // The node's state changes only with events: virtual time alone changes nothing here.
+    if (!r.sim || r.stateVersion === this.lastVersion) return;
+    if ((r.playing || r.task) && ts - this.lastAt < 250) return;
     this.lastAt = ts;
     this.render();
   }
@@ -39,13 +41,20 @@ export class Inspector {
   render() {
     const r = this.app.runner;
     const id = this.app.selection.node;
-    this.lastVersion = r.version;
+    this.lastVersion = r.stateVersion;
     const focused = this.root.contains(document.activeElement) ? document.activeElement.dataset.testid : "";
     this.build(r, id);
     if (focused) this.root.querySelector(`[data-testid="${focused}"]`)?.focus({ preventScroll: true });
   }
 
   build(r, id) {
+    const shown = id < 0 || id >= r.nproc || !r.sim ? null : r.guard("node", () => r.sim.node(id));
+    // Nothing to change on screen: keep the DOM (a rebuild costs style and layout for nothing).
+    const json = shown ? JSON.stringify(shown) : "";
+    const shownKey = `${!!r.sim}:${id}:${json}`;
+    if (shownKey === this.shownKey && !this.hadChanges && this.root.firstChild) return;
+    this.shownKey = shownKey;
+    this.hadChanges = false;
     clear(this.root);
     this.root.append(h("h2", { text: "Inspector" }));
     if (!r.sim) return;
@@ -53,7 +62,7 @@ export class Inspector {
       this.root.append(h("p", { class: "empty", "data-testid": "inspector-empty", text: "Select a process (click it in the topology or its name in the diagram) to see its state, clocks and timers." }));
       return;
     }
-    const d = r.guard("node", () => r.sim.node(id));
+    const d = shown;
     if (!d) return;
     const flat = new Map();
     flatten(d.state, "", flat);
@@ -64,6 +73,7 @@ export class Inspector {
       for (const k of this.prev.keys()) if (!flat.has(k)) changed.add(k);
     }
     // The highlight shows what changed since the previous refresh (a step, or a frame's worth of playing).
+    this.hadChanges = changed.size > 0;
     this.prev = flat;
     this.prevKey = key;
     const menuBtn = h("button", { type: "button", class: "btn small", "data-testid": "inspector-actions", "aria-haspopup": "menu", text: "Actions…" });

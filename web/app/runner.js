@@ -28,6 +28,15 @@ export class Runner extends Emitter {
     /** furthest virtual time reached in this branch (the scrubber's right end) */
     this.horizon = 0;
     this.version = 0;
+    /**
+     * Bumped only when the run's state may have changed: new events, or a
+     * step, seek, injected action or new run. Playing moves virtual time
+     * (version) every frame even when no event happens; views that show
+     * state rather than time (nodes, in-flight list, inspector, checks,
+     * protocol views) key on this and skip the frames in between.
+     */
+    this.stateVersion = 0;
+    this._stateEvents = -1;
     this.lagging = false;
     this.task = null; // {kind: "run-to", target, label} for long forward runs
     this._last = 0;
@@ -62,6 +71,8 @@ export class Runner extends Emitter {
     this._evRate = 0;
     this.cache.pull(sim, 50);
     this.version++;
+    this.stateVersion++;
+    this._stateEvents = -1;
     if (old) {
       try { old.dispose(); } catch { /* already gone */ }
     }
@@ -82,6 +93,11 @@ export class Runner extends Emitter {
   _changed(reason) {
     this.horizon = Math.max(this.horizon, this.sim.now());
     this.version++;
+    const events = this.sim.eventCount();
+    if ((reason !== "play" && reason !== "run") || events !== this._stateEvents) {
+      this._stateEvents = events;
+      this.stateVersion++;
+    }
     this.emit("change", reason);
   }
 

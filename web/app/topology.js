@@ -16,6 +16,23 @@ import { themeColors, alpha, typeSwatch } from "./palette.js";
 
 const GROUP_NAMES = ["A", "B", "C", "D"];
 const MAX_MSGS_DRAWN = 400;
+// Up to this many messages in flight are SVG circles (each with its own
+// tooltip); beyond it they are painted on a canvas over the nodes, which
+// costs far less to move every frame, and clicks find them by hit-testing.
+const SVG_MSGS_MAX = 48;
+
+/** Writes an attribute only when its value changes (every write invalidates style or layout). */
+function setAttr(el, name, value) {
+  const c = el.__attrs || (el.__attrs = Object.create(null));
+  if (c[name] === value) return;
+  c[name] = value;
+  el.setAttribute(name, value);
+}
+function setText(el, value) {
+  if (el.__text === value) return;
+  el.__text = value;
+  el.textContent = value;
+}
 
 export class TopologyView {
   constructor(body, tools, app) {
@@ -36,22 +53,37 @@ export class TopologyView {
     this.colors = themeColors();
 
     this.canvas = h("canvas", { "aria-hidden": "true", "data-testid": "topology-links" });
+    // Messages in flight when there are many (see SVG_MSGS_MAX); it lets clicks through to the SVG.
+    this.msgCanvas = h("canvas", { class: "topo-msgs", "aria-hidden": "true", "data-testid": "topology-messages" });
+    this.msgMode = "svg";
+    this.msgHits = []; // [x, y, id] of the messages painted on msgCanvas
     this.svg = s("svg", { class: "topo-svg", role: "group", "aria-label": "Processes and messages in flight", "data-testid": "topology" });
     this.gNodes = s("g", { class: "nodes" });
     this.gMsgs = s("g", { class: "msgs" });
     this.dragLine = s("line", { class: "drag-line", visibility: "hidden" });
-    this.svg.append(this.dragLine, this.gNodes, this.gMsgs);
+    this.svgTitle = s("title");
+    this.hoverId = -1;
+    this.svg.append(this.svgTitle, this.dragLine, this.gNodes, this.gMsgs);
     this.overlay = h("div", { class: "topo-overlay", "data-testid": "topology-overlay" });
     this.legend = h("div", { class: "legend", "data-testid": "topology-legend" });
-    body.append(this.canvas, this.svg, this.overlay);
+    body.append(this.canvas, this.svg, this.msgCanvas, this.overlay);
     body.parentElement.append(this.legend);
 
     this.buildTools();
     new ResizeObserver(() => this.resize()).observe(body);
     this.canvas.addEventListener("click", (e) => this.onCanvasClick(e));
-    this.svg.addEventListener("click", (e) => { if (e.target === this.svg) this.onCanvasClick(e); });
+    this.svg.addEventListener("click", (e) => {
+      if (e.target !== this.svg) return;
+      // A message painted on the canvas layer is above the links.
+      const pt = this.svgPoint(e);
+      const id = this.msgAt(pt.x, pt.y);
+      if (id >= 0) { this.openMsgMenu(id, e.clientX, e.clientY); return; }
+      this.onCanvasClick(e);
+    });
+    this.svg.addEventListener("pointermove", (e) => this.hoverMsg(e));
+    this.svg.addEventListener("pointerleave", () => { if (this.hoverId >= 0) { this.hoverId = -1; this.svg.style.cursor = ""; this.svgTitle.textContent = ""; } });
     this.svg.addEventListener("contextmenu", (e) => { if (e.target === this.svg) e.preventDefault(); });
-    app.selection.on("node", () => this.refreshSelection());
+    app.selection.on("node", () => this.refreshNodes(true));
   }
 
   // ---- toolbar ----
@@ -70,12 +102,19 @@ export class TopologyView {
     };
     const heal = h("button", { type: "button", class: "btn small", "data-testid": "heal", title: "Heal every cut channel (H)", text: "Heal" });
     heal.addEventListener("click", () => this.app.inject({ heal: true }));
-    this.inflightBtn = h("button", { type: "button", class: "btn small", "data-testid": "inflight-button", title: "Messages in flight: drop or delay one (M)", text: "In flight: 0" });
+    // Icons with labels; a narrow panel keeps the icons (web/style.css), the names stay in aria-label.
+    this.inflightCount = h("span", { class: "count", text: "0" });
+    this.inflightBtn = h("button", { type: "button", class: "btn small", "data-testid": "inflight-button", title: "Messages in flight: drop or delay one (M)", "aria-label": "0 messages in flight: drop or delay one (M)" },
+      s("svg", { viewBox: "0 0 20 20", "aria-hidden": "true" }, s("rect", { x: "3", y: "5", width: "14", height: "10", rx: "1.5" }), s("path", { d: "M3.5 5.5l6.5 5 6.5-5" })),
+      h("span", { class: "lbl-long", text: "In flight:" }), this.inflightCount);
     this.inflightBtn.addEventListener("click", () => this.openInflightMenu());
-    const relayout = h("button", { type: "button", class: "btn small", "data-testid": "relayout", title: "Forget dragged positions", text: "Re-layout" });
+    const relayout = h("button", { type: "button", class: "btn small", "data-testid": "relayout", title: "Re-layout: forget dragged positions", "aria-label": "Re-layout (forget dragged positions)" },
+      s("svg", { viewBox: "0 0 20 20", "aria-hidden": "true" }, s("circle", { cx: "5", cy: "5", r: "2" }), s("circle", { cx: "15", cy: "5", r: "2" }), s("circle", { cx: "10", cy: "15", r: "2" }), s("path", { d: "M7 5h6M6 7l3 6M14 7l-3 6" })),
+      h("span", { class: "lbl-long", text: "Re-layout" }));
     relayout.addEventListener("click", () => { this.app.state.positions = {}; this.reset(); });
     this.modeExtra = h("span", { class: "tools", "data-testid": "mode-extra" });
-    t.append(this.modeButtons.select, this.modeButtons.edit, this.modeButtons.partition, h("span", { class: "sep" }), heal, this.inflightBtn, relayout, this.modeExtra);
+    const modes = h("span", { class: "seg", role: "group", "aria-label": "Mode" }, this.modeButtons.select, this.modeButtons.edit, this.modeButtons.partition);
+    t.append(modes, h("span", { class: "sep" }), heal, this.inflightBtn, relayout, this.modeExtra);
   }
 
   setMode(mode) {
@@ -119,6 +158,9 @@ export class TopologyView {
     this.buildNodes();
     clear(this.gMsgs);
     this.msgEls.clear();
+    this.inflight = null;
+    this.lastListKey = "";
+    this.clearMsgCanvas();
     this.lastNodesVersion = -1;
     this.lastMsgsKey = "";
     this.faultSeen = 0;
@@ -151,6 +193,9 @@ export class TopologyView {
     const dpr = window.devicePixelRatio || 1;
     this.canvas.width = Math.round(w * dpr);
     this.canvas.height = Math.round(hh * dpr);
+    this.msgCanvas.width = Math.round(w * dpr);
+    this.msgCanvas.height = Math.round(hh * dpr);
+    this.msgCanvasDirty = true;
     this.svg.setAttribute("viewBox", `0 0 ${w} ${hh}`);
     this.layoutGeometry();
     this.placeNodes();
@@ -218,65 +263,92 @@ export class TopologyView {
       el.role.setAttribute("y", String(r + 13));
       el.badge.setAttribute("y", String(-r - 7));
     }
-    // How many characters of a node's text fit before it runs into a neighbour's.
+    // How many characters of a node's text (centred under it) fit before it
+    // runs into another node's circle or another node's text.
     this.labelChars = [];
     const pts = this.nodeEls.map((_, i) => this.xy(i));
+    this.labelCharsBadged = []; // the same when other nodes show a badge above them (traitor, crashed)
+    const ly = (p) => p[1] + r + 13; // the label's baseline row
+    const by = (p) => p[1] - r - 7; // a badge's baseline row
     for (let i = 0; i < pts.length; i++) {
-      let room = this.size.w;
+      let half = this.size.w / 2;
+      let halfB = half;
       for (let j = 0; j < pts.length && pts.length <= 64; j++) {
-        if (j === i || Math.abs(pts[j][1] - pts[i][1]) > 26) continue;
-        room = Math.min(room, Math.abs(pts[j][0] - pts[i][0]));
+        if (j === i) continue;
+        const dx = Math.abs(pts[j][0] - pts[i][0]);
+        // another node's circle in the label's row
+        if (Math.abs(pts[j][1] - (ly(pts[i]) - 4)) < r + 9) half = Math.min(half, dx - r - 6);
+        // another node's label in the same row: share the gap
+        if (Math.abs(ly(pts[j]) - ly(pts[i])) < 15) half = Math.min(half, dx / 2 - 4);
+        if (Math.abs(by(pts[j]) - ly(pts[i])) < 15) halfB = Math.min(halfB, dx / 2 - 4);
       }
-      room = Math.min(room, 2 * Math.min(pts[i][0], this.size.w - pts[i][0]));
-      this.labelChars.push(clamp(Math.floor((room - 10) / 6.2), 6, 30));
+      const edge = Math.min(pts[i][0] - 2, this.size.w - pts[i][0] - 2);
+      half = Math.min(half, edge);
+      halfB = Math.min(halfB, half);
+      this.labelChars.push(clamp(Math.floor((2 * half) / 6.4), 4, 30));
+      this.labelCharsBadged.push(clamp(Math.floor((2 * halfB) / 6.4), 4, 30));
     }
     this.lastNodesVersion = -1;
   }
 
-  /** Refreshes node text, status and colours from sim.nodes() when the run moved. */
+  /**
+   * Refreshes node text, status and colours from sim.nodes() when the run's
+   * state changed (not on every frame of playing: virtual time alone changes
+   * nothing here), and writes to the DOM only what differs.
+   */
   refreshNodes(force = false) {
     const r = this.app.runner;
-    if (!r.sim || (!force && this.lastNodesVersion === r.version)) return;
-    this.lastNodesVersion = r.version;
+    if (!r.sim) return;
+    const key = `${r.stateVersion}:${r.cache.length}`;
+    if (!force && this.lastNodesVersion === key) return;
+    this.lastNodesVersion = key;
     const infos = r.guard("nodes", () => r.sim.nodes());
     if (!infos) return;
     const pal = r.palette;
     const col = this.colors;
+    const selNode = this.app.selection.node;
+    const badged = infos.some((inf) => inf.strategy || inf.crashed) || (this.mode === "partition" && this.groups.size > 0);
     for (let i = 0; i < Math.min(infos.length, this.nodeEls.length); i++) {
       const inf = infos[i];
       const el = this.nodeEls[i];
       el.info = inf;
       const phase = r.cache.lastPhase(i);
       const fill = inf.crashed ? col.grid : phase ? alpha(pal.phase(phase).color, 0.35) : col.panel;
-      el.body.setAttribute("fill", fill);
-      el.cross.setAttribute("visibility", inf.crashed ? "visible" : "hidden");
-      el.name.textContent = inf.name;
-      el.name.setAttribute("fill", inf.crashed ? col.muted : col.fg);
+      setAttr(el.body, "fill", fill);
+      setAttr(el.cross, "visibility", inf.crashed ? "visible" : "hidden");
+      setText(el.name, inf.name);
+      setAttr(el.name, "fill", inf.crashed ? col.muted : col.fg);
       const text = inf.text || "";
-      const max = this.labelChars?.[i] ?? 18;
-      el.role.textContent = this.showLabels || this.app.selection.node === i ? (text.length > max ? text.slice(0, max - 1) + "…" : text) : "";
-      el.badge.textContent = inf.strategy ? `⚠ ${inf.strategy}` : inf.crashed ? "crashed" : "";
-      el.badge.setAttribute("fill", inf.strategy ? col.bad : col.muted);
-      el.g.classList.toggle("crashed", inf.crashed);
-      el.g.classList.toggle("traitor", !!inf.strategy);
-      el.g.dataset.crashed = String(inf.crashed);
-      el.g.dataset.strategy = inf.strategy || "";
-      el.g.dataset.text = text;
-      el.g.dataset.phase = phase;
-      const status = [inf.crashed ? "crashed" : "", inf.strategy ? `traitor (${inf.strategy})` : "", phase ? `phase ${phase}` : ""].filter(Boolean).join(", ");
-      el.title.textContent = `${inf.name}${status ? " — " + status : ""}\n${text}`;
-      el.g.setAttribute("aria-label", `${inf.name}${status ? ", " + status : ""}: ${text}. Press Enter for actions.`);
+      let max = (badged ? this.labelCharsBadged : this.labelChars)?.[i] ?? 18;
+      if (selNode === i) max = Math.max(max, 18);
+      // Too little room for a readable piece: the tooltip and the inspector have it.
+      const label = !(this.showLabels || selNode === i) || max < 7 ? "" : text.length > max ? text.slice(0, max - 1) + "…" : text;
+      setText(el.role, label);
       const g = this.groups.get(i);
-      for (let k = 0; k < GROUP_NAMES.length; k++) el.g.classList.toggle("group-" + k, g === k);
-      if (g !== undefined && this.mode === "partition") el.badge.textContent = `group ${GROUP_NAMES[g]}`;
+      setText(el.badge, g !== undefined && this.mode === "partition" ? `group ${GROUP_NAMES[g]}` : inf.strategy ? `⚠ ${inf.strategy}` : inf.crashed ? "crashed" : "");
+      setAttr(el.badge, "fill", inf.strategy ? col.bad : col.muted);
+      const status = [inf.crashed ? "crashed" : "", inf.strategy ? `traitor (${inf.strategy})` : "", phase ? `phase ${phase}` : ""].filter(Boolean).join(", ");
+      const cls = ["node", inf.crashed ? "crashed" : "", inf.strategy ? "traitor" : "", g !== undefined ? "group-" + g : "", selNode === i ? "selected" : ""].filter(Boolean).join(" ");
+      setAttr(el.g, "class", cls);
+      setAttr(el.g, "data-crashed", String(inf.crashed));
+      setAttr(el.g, "data-strategy", inf.strategy || "");
+      setAttr(el.g, "data-text", text);
+      setAttr(el.g, "data-phase", phase);
+      setText(el.title, `${inf.name}${status ? " — " + status : ""}\n${text}`);
+      setAttr(el.g, "aria-label", `${inf.name}${status ? ", " + status : ""}: ${text}. Press Enter for actions.`);
     }
     this.refreshSelection();
   }
 
   refreshSelection() {
     const sel = this.app.selection.node;
-    this.nodeEls.forEach((el, i) => el.g.classList.toggle("selected", i === sel));
-    this.drawLinks();
+    this.nodeEls.forEach((el, i) => {
+      if (el.g.classList.contains("selected") === (i === sel)) return;
+      el.g.classList.toggle("selected", i === sel);
+      if (el.g.__attrs) el.g.__attrs.class = el.g.getAttribute("class");
+    });
+    // The links canvas shows the selected node's links: redraw only when that changed.
+    if (this.linksSel !== sel) this.drawLinks();
   }
 
   bindNode(g, i) {
@@ -508,6 +580,7 @@ export class TopologyView {
   drawLinks() {
     const ctx = this.canvas.getContext("2d");
     if (!ctx || !this.size.w) return;
+    this.linksSel = this.app.selection.node;
     const dpr = window.devicePixelRatio || 1;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, this.size.w, this.size.h);
@@ -551,19 +624,68 @@ export class TopologyView {
   }
 
   // ---- messages in flight ----
+  /**
+   * Moves the messages in flight to where they are at the run's current
+   * time. The list itself is read from the engine only when the run's state
+   * changed (a send, a receive, a fault); in between, virtual time alone
+   * moves them along their links.
+   */
   updateMessages(force = false) {
     const r = this.app.runner;
     if (!r.sim) return;
     const now = r.sim.now();
-    const key = `${r.version}:${now}`;
+    const listKey = `${r.stateVersion}`;
+    if (force || listKey !== this.lastListKey || !this.inflight) {
+      this.lastListKey = listKey;
+      this.inflight = r.guard("in flight", () => r.sim.inFlight()) || [];
+      force = true;
+    }
+    const key = `${listKey}:${now}`;
     if (!force && key === this.lastMsgsKey) return;
     this.lastMsgsKey = key;
-    const list = r.guard("in flight", () => r.sim.inFlight()) || [];
-    this.inflight = list;
-    this.inflightBtn.textContent = `In flight: ${list.length}`;
+    const list = this.inflight;
+    if (this.inflightShown !== list.length) {
+      this.inflightShown = list.length;
+      this.inflightCount.textContent = String(list.length);
+      this.inflightBtn.setAttribute("aria-label", `${list.length} message${list.length === 1 ? "" : "s"} in flight: drop or delay one (M)`);
+    }
+    const mode = list.length > SVG_MSGS_MAX ? "canvas" : "svg";
+    if (mode !== this.msgMode) {
+      this.msgMode = mode;
+      this.svg.dataset.messages = mode;
+      if (mode === "canvas") { clear(this.gMsgs); this.msgEls.clear(); }
+    }
+    if (mode === "canvas") this.paintMessages(list, now);
+    else {
+      if (this.msgHits.length || this.msgCanvasDirty) this.clearMsgCanvas();
+      this.placeMessageElements(list, now);
+    }
+    const overlay = list.length > MAX_MSGS_DRAWN ? `${MAX_MSGS_DRAWN} of ${list.length} messages shown` : "";
+    if (this.overlay.textContent !== overlay) this.overlay.textContent = overlay;
+  }
+
+  /** Where message m is now: [x, y]. */
+  msgXY(m, now) {
+    let [x1, y1] = this.xy(m.from), [x2, y2] = this.xy(m.to);
+    // From the sender's rim to the receiver's, so that a message just sent
+    // or about to arrive does not hide the node's name.
+    const dx = x2 - x1, dy = y2 - y1, len = Math.hypot(dx, dy);
+    const rim = this.r + this.msgRadius() + 1;
+    if (len > 2 * rim + 4) {
+      const ux = dx / len, uy = dy / len;
+      x1 += ux * rim; y1 += uy * rim; x2 -= ux * rim; y2 -= uy * rim;
+    }
+    const f = m.status === "held" ? 0.82 : m.due > m.sent ? clamp((now - m.sent) / (m.due - m.sent), 0, 1) : 1;
+    return [x1 + (x2 - x1) * f, y1 + (y2 - y1) * f];
+  }
+
+  msgRadius() { return clamp(this.r * 0.32, 3, 6); }
+
+  /** Few messages: SVG circles, each with a tooltip; attributes are written only when they change. */
+  placeMessageElements(list, now) {
+    const pal = this.app.runner.palette;
+    const mr = String(this.msgRadius());
     const seen = new Set();
-    const pal = r.palette;
-    const mr = clamp(this.r * 0.32, 3, 6);
     let drawn = 0;
     for (const m of list) {
       if (drawn >= MAX_MSGS_DRAWN) break;
@@ -572,27 +694,108 @@ export class TopologyView {
       let el = this.msgEls.get(m.id);
       if (!el) {
         el = s("circle", { class: "msg", "data-testid": `msg-${m.id}`, "data-msg": String(m.id) });
-        const t = s("title");
-        el.append(t);
+        el.append(s("title"));
         el.addEventListener("click", (e) => { e.stopPropagation(); this.openMsgMenu(Number(el.dataset.msg), e.clientX, e.clientY); });
         this.gMsgs.append(el);
         this.msgEls.set(m.id, el);
       }
-      const [x1, y1] = this.xy(m.from), [x2, y2] = this.xy(m.to);
-      let f = m.status === "held" ? 0.82 : m.due > m.sent ? clamp((now - m.sent) / (m.due - m.sent), 0, 1) : 1;
-      const x = x1 + (x2 - x1) * f, y = y1 + (y2 - y1) * f;
-      el.setAttribute("cx", x.toFixed(1));
-      el.setAttribute("cy", y.toFixed(1));
-      el.setAttribute("r", String(mr));
-      el.setAttribute("fill", pal.type(m.type).color);
-      el.classList.toggle("held", m.status === "held");
-      el.dataset.type = m.type;
-      el.firstChild.textContent = `${m.type} #${m.id} ${this.name(m.from)}→${this.name(m.to)}: ${m.text}${m.status === "held" ? " (held)" : ""}`;
+      const [x, y] = this.msgXY(m, now);
+      setAttr(el, "cx", x.toFixed(1));
+      setAttr(el, "cy", y.toFixed(1));
+      setAttr(el, "r", mr);
+      setAttr(el, "fill", pal.type(m.type).color);
+      setAttr(el, "class", m.status === "held" ? "msg held" : "msg");
+      setAttr(el, "data-type", m.type);
+      setText(el.firstChild, `${m.type} #${m.id} ${this.name(m.from)}→${this.name(m.to)}: ${m.text}${m.status === "held" ? " (held)" : ""}`);
     }
     for (const [id, el] of this.msgEls) {
       if (!seen.has(id)) { el.remove(); this.msgEls.delete(id); }
     }
-    this.overlay.textContent = list.length > MAX_MSGS_DRAWN ? `${MAX_MSGS_DRAWN} of ${list.length} messages shown` : "";
+  }
+
+  clearMsgCanvas() {
+    const ctx = this.msgCanvas.getContext("2d");
+    if (ctx) {
+      const dpr = window.devicePixelRatio || 1;
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      ctx.clearRect(0, 0, this.size.w, this.size.h);
+    }
+    this.msgHits = [];
+    this.msgCanvasDirty = false;
+  }
+
+  /** Many messages: one canvas, painted in a few batched paths (one per colour). */
+  paintMessages(list, now) {
+    const ctx = this.msgCanvas.getContext("2d");
+    if (!ctx || !this.size.w) return;
+    const dpr = window.devicePixelRatio || 1;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, this.size.w, this.size.h);
+    this.msgCanvasDirty = false;
+    const pal = this.app.runner.palette;
+    const col = this.colors;
+    const mr = this.msgRadius();
+    const hits = [];
+    const byColor = new Map();
+    const held = [];
+    const k = Math.min(list.length, MAX_MSGS_DRAWN);
+    for (let i = 0; i < k; i++) {
+      const m = list[i];
+      const [x, y] = this.msgXY(m, now);
+      hits.push([x, y, m.id]);
+      const c = pal.type(m.type).color;
+      let arr = byColor.get(c);
+      if (!arr) byColor.set(c, (arr = []));
+      arr.push(x, y);
+      if (m.status === "held") held.push(x, y);
+    }
+    ctx.lineWidth = 1.5;
+    ctx.strokeStyle = col.panel;
+    for (const [c, pts] of byColor) {
+      ctx.beginPath();
+      for (let i = 0; i < pts.length; i += 2) {
+        ctx.moveTo(pts[i] + mr, pts[i + 1]);
+        ctx.arc(pts[i], pts[i + 1], mr, 0, Math.PI * 2);
+      }
+      ctx.fillStyle = c;
+      ctx.fill();
+      ctx.stroke();
+    }
+    if (held.length) {
+      ctx.strokeStyle = col.fg;
+      ctx.setLineDash([2, 1]);
+      ctx.beginPath();
+      for (let i = 0; i < held.length; i += 2) {
+        ctx.moveTo(held[i] + mr + 1, held[i + 1]);
+        ctx.arc(held[i], held[i + 1], mr + 1, 0, Math.PI * 2);
+      }
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
+    this.msgHits = hits;
+  }
+
+  /** The id of the message painted on the canvas layer at (x, y), or -1 (the last painted wins, as on screen). */
+  msgAt(x, y) {
+    const hits = this.msgHits;
+    if (!hits.length) return -1;
+    const rr = (this.msgRadius() + 3) ** 2;
+    for (let i = hits.length - 1; i >= 0; i--) {
+      const dx = hits[i][0] - x, dy = hits[i][1] - y;
+      if (dx * dx + dy * dy <= rr) return hits[i][2];
+    }
+    return -1;
+  }
+
+  hoverMsg(e) {
+    if (!this.msgHits.length) return;
+    const pt = this.svgPoint(e);
+    const id = e.target === this.svg ? this.msgAt(pt.x, pt.y) : -1;
+    if (id === this.hoverId) return;
+    this.hoverId = id;
+    const m = id >= 0 ? (this.inflight || []).find((q) => q.id === id) : null;
+    this.svg.style.cursor = m ? "pointer" : "";
+    this.svgTitle.textContent = m ? `${m.type} #${m.id} ${this.name(m.from)}→${this.name(m.to)}: ${m.text}${m.status === "held" ? " (held)" : ""} — click to drop or delay` : "";
   }
 
   name(i) {
@@ -622,7 +825,9 @@ export class TopologyView {
     for (const m of list.slice(0, 40)) {
       items.push({ label: `${m.type} #${m.id} ${this.name(m.from)}→${this.name(m.to)} (due ${fmtTime(m.due)})`, testid: `inflight-${m.id}`, onSelect: () => {
         const el = this.msgEls.get(m.id);
-        const b = el ? el.getBoundingClientRect() : r;
+        let b = el ? el.getBoundingClientRect() : r;
+        const hit = !el && this.msgHits.find((q) => q[2] === m.id);
+        if (hit) { const sr = this.svg.getBoundingClientRect(); b = { right: sr.left + hit[0] + 6, top: sr.top + hit[1] - 6 }; }
         this.openMsgMenu(m.id, b.right, b.top);
       } });
     }
@@ -668,5 +873,6 @@ export class TopologyView {
     this.colors = themeColors();
     this.drawLinks();
     this.refreshNodes(true);
+    this.updateMessages(true);
   }
 }
