@@ -20,6 +20,7 @@ const NUDGE = 6; // px between events at the same instant on the same process
 const MAX_NUDGE = 6;
 const MODEL = new Set(["local", "send", "receive"]);
 const MAX_ARROWS = 2500; // beyond this many visible messages, draw an even sample (zoom in for all)
+const LAYER_MAX_NEW = 400; // events drawn over the still layer before it is repainted
 
 export class SpaceTime {
   constructor(root, app) {
@@ -102,6 +103,7 @@ export class SpaceTime {
     this.cursor = -1;
     this.scrollY = 0;
     this.follow = "fit";
+    this.layer = null;
     this.app.selection.setCutMode(false);
     this.app.selection.clearAll();
     this.resize();
@@ -138,12 +140,17 @@ export class SpaceTime {
 
   updateWindow() {
     const end = this.endTime();
+    const r = this.app.runner;
+    // While the run moves the window grows in steps (room for a fifth more)
+    // rather than every frame, so the still layer stays valid between steps.
+    const moving = r.playing || !!r.task;
     if (this.follow === "fit") {
-      this.t0 = 0;
-      this.t1 = Math.max(end * 1.04, 1000);
+      const want = Math.max(end * 1.04, 1000);
+      if (!moving) { this.t0 = 0; this.t1 = want; }
+      else if (this.t0 !== 0 || this.t1 < want || this.t1 > want * 1.6) { this.t0 = 0; this.t1 = Math.max(end * 1.2, 1000); }
     } else if (this.follow === "tail") {
       const span = this.t1 - this.t0;
-      if (end > this.t1 - span * 0.04) { this.t1 = end + span * 0.04; this.t0 = this.t1 - span; }
+      if (end > this.t1 - span * 0.04) { this.t1 = end + span * (moving ? 0.2 : 0.04); this.t0 = this.t1 - span; }
     }
   }
 
@@ -482,6 +489,7 @@ export class SpaceTime {
 
   themeChanged() {
     this.colors = themeColors();
+    this.layer = null;
     this.dirty = true;
   }
 
@@ -504,6 +512,7 @@ export class SpaceTime {
 
   /** Drops clock and selection state that refers to events beyond the trace (after a seek back). */
   trimmed(count) {
+    this.layer = null;
     for (const k of this.vcCache.keys()) if (k >= count) this.vcCache.delete(k);
     if (this.cursor >= count) this.cursor = -1;
     const sel = this.app.selection;
@@ -522,6 +531,118 @@ export class SpaceTime {
     const ctx = this.canvas.getContext("2d");
     if (!ctx || !r.cache) return;
     const c = r.cache;
+    let drawn, arrows;
+    if (this.canUseLayer()) ({ drawn, arrows } = this.drawOverLayer(ctx, c));
+    else {
+      this.layer = null;
+      ({ drawn, arrows } = this.paint(ctx, c, false));
+    }
+    this.stats = { events: drawn, arrows, ms: performance.now() - start };
+    const now = r.sim ? r.sim.now() : 0;
+    // Attributes only when they change (each write invalidates style).
+    const ds = this.canvas.dataset;
+    const put = (k, v) => { if (ds[k] !== v) ds[k] = v; };
+    put("events", String(drawn));
+    put("arrows", String(arrows));
+    put("total", String(c.length));
+    put("stride", String(this.arrowStride || 1));
+    const label = `Space-time diagram: ${this.n} processes, ${c.length} events, ${c.sent} messages, up to ${fmtTime(now)}`;
+    if (label !== this.ariaLabel) { this.ariaLabel = label; this.canvas.setAttribute("aria-label", label); }
+  }
+
+  // ---- the still layer ----
+  // While a run moves, what is already in the trace does not change: it is
+  // painted once into an offscreen canvas (the "layer") and each frame only
+  // copies that bitmap and draws what is new (events and arrows since, the
+  // process lines' growth, messages in flight, the now line). Rasterising a
+  // few thousand arrows costs tens of milliseconds without a GPU; a bitmap
+  // copy costs next to nothing. The layer is repainted when the view window,
+  // size, selection or theme changes, or when enough new events piled up.
+  // With a selection, a cut, clocks or the keyboard cursor shown, every frame
+  // is painted in full as before.
+
+  canUseLayer() {
+    const r = this.app.runner;
+    const sel = this.app.selection;
+    if (!(r.playing || r.task)) return false;
+    if (this.causal || sel.cut || sel.cutMode || sel.a >= 0 || sel.b >= 0 || this.verdict) return false;
+    if (this.clocks !== "off" || (this.cursor >= 0 && document.activeElement === this.canvas)) return false;
+    return true;
+  }
+
+  layerKey() {
+    const dpr = window.devicePixelRatio || 1;
+    return [this.t0, this.t1, this.w, this.h, this.scrollY, this.n, dpr, this.app.selection.node, this.colors.panel, this.colors.fg].join("|");
+  }
+
+  drawOverLayer(ctx, c) {
+    const r = this.app.runner;
+    const key = this.layerKey();
+    let L = this.layer;
+    if (!L || L.key !== key || c.length < L.len || c.length - L.len > LAYER_MAX_NEW || L.sim !== r.sim) {
+      const cv = L?.canvas || document.createElement("canvas");
+      if (cv.width !== this.canvas.width || cv.height !== this.canvas.height) { cv.width = this.canvas.width; cv.height = this.canvas.height; }
+      const lctx = cv.getContext("2d");
+      const res = this.paint(lctx, c, true);
+      L = this.layer = { canvas: cv, key, len: c.length, now: r.sim ? r.sim.now() : 0, sim: r.sim, drawn: res.drawn, arrows: res.arrows, plain: this.plainArrows };
+    }
+    const col = this.colors;
+    const dpr = window.devicePixelRatio || 1;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(L.canvas, 0, 0);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const now = r.sim ? r.sim.now() : 0;
+    const rh = this.rowH();
+    const pFirst = Math.max(0, Math.floor(this.scrollY / rh));
+    const pLast = Math.min(this.n - 1, Math.ceil((this.scrollY + this.h - AXIS) / rh));
+    const xNow = this.tx(now);
+    const xEnd = Math.min(this.w, Math.max(xNow, GUTTER));
+    const xFrom = Math.min(this.w, Math.max(this.tx(L.now), GUTTER - 4));
+    const tLo = this.xt(GUTTER - MAX_NUDGE * NUDGE - 4), tHi = this.xt(this.w + 4);
+    const sel = this.app.selection;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(GUTTER - 8, AXIS, this.w - GUTTER + 8, this.h - AXIS);
+    ctx.clip();
+    // The process lines, phases and crashes grow from where the layer stopped.
+    if (xEnd > xFrom) {
+      for (let p = pFirst; p <= pLast; p++) {
+        const y = this.rowY(p);
+        const selRow = sel.node === p;
+        ctx.strokeStyle = selRow ? col.accent : col.muted;
+        ctx.globalAlpha = selRow ? 0.9 : 0.55;
+        ctx.lineWidth = selRow ? 2 : 1.2;
+        ctx.beginPath();
+        ctx.moveTo(xFrom, y);
+        ctx.lineTo(xEnd, y);
+        ctx.stroke();
+        ctx.globalAlpha = 1;
+        this.drawPhases(ctx, c, p, y, rh, xEnd, xFrom);
+        this.drawCrashes(ctx, c, p, y, xEnd, col, xFrom);
+      }
+    }
+    this.drawNetFaults(ctx, c, tLo, tHi, col, L.len);
+    // Arrows of the messages that arrived (or were dropped) since.
+    let arrows = L.arrows + this.drawMessages(ctx, c, tLo, tHi, now, rh, pFirst, pLast, { since: L.len, plain: L.plain });
+    // Events since.
+    const pal = r.palette;
+    const R = rh < 8 ? 2 : 3.6;
+    let drawn = L.drawn;
+    for (let i = L.len; i < c.length; i++) {
+      const e = c.events[i];
+      if (e.node < pFirst || e.node > pLast || e.t < tLo || e.t > tHi) continue;
+      this.glyph(ctx, e, this.evX(e), this.rowY(e.node), R, pal, col);
+      drawn++;
+    }
+    arrows += this.drawInFlight(ctx, c, now);
+    this.drawNowLine(ctx, xNow, col);
+    ctx.restore();
+    return { drawn, arrows };
+  }
+
+  /** Paints the whole picture; still = true leaves out what moves (messages in flight, the now line, selection marks). */
+  paint(ctx, c, still) {
+    const r = this.app.runner;
     const col = this.colors;
     const dpr = window.devicePixelRatio || 1;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
@@ -586,7 +707,8 @@ export class SpaceTime {
     this.drawNetFaults(ctx, c, tLo, tHi, col);
 
     // Messages.
-    const arrows = this.drawMessages(ctx, c, tLo, tHi, now, rh, pFirst, pLast);
+    let arrows = this.drawMessages(ctx, c, tLo, tHi, now, rh, pFirst, pLast, {});
+    if (!still) arrows += this.drawInFlight(ctx, c, now);
 
     // Events.
     const drawn = this.drawEvents(ctx, c, pFirst, pLast, tLo, tHi, rh, col);
@@ -618,16 +740,7 @@ export class SpaceTime {
     }
 
     // Now.
-    if (xNow >= GUTTER && xNow <= this.w) {
-      ctx.strokeStyle = col.accent;
-      ctx.globalAlpha = 0.7;
-      ctx.lineWidth = 1.5;
-      ctx.beginPath();
-      ctx.moveTo(xNow, AXIS);
-      ctx.lineTo(xNow, this.h);
-      ctx.stroke();
-      ctx.globalAlpha = 1;
-    }
+    if (!still) this.drawNowLine(ctx, xNow, col);
     ctx.restore();
 
     // Process names in the gutter.
@@ -655,13 +768,19 @@ export class SpaceTime {
       ctx.fillStyle = col.muted;
       ctx.fillText(note, this.w - w - 9, this.h - 8);
     }
+    return { drawn, arrows };
+  }
 
-    this.stats = { events: drawn, arrows, ms: performance.now() - start };
-    this.canvas.dataset.events = String(drawn);
-    this.canvas.dataset.arrows = String(arrows);
-    this.canvas.dataset.total = String(c.length);
-    this.canvas.dataset.stride = String(this.arrowStride || 1);
-    this.canvas.setAttribute("aria-label", `Space-time diagram: ${this.n} processes, ${c.length} events, ${c.sent} messages, up to ${fmtTime(now)}`);
+  drawNowLine(ctx, xNow, col) {
+    if (xNow < GUTTER || xNow > this.w) return;
+    ctx.strokeStyle = col.accent;
+    ctx.globalAlpha = 0.7;
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    ctx.moveTo(xNow, AXIS);
+    ctx.lineTo(xNow, this.h);
+    ctx.stroke();
+    ctx.globalAlpha = 1;
   }
 
   drawAxis(ctx, col) {
@@ -691,7 +810,7 @@ export class SpaceTime {
     ctx.textBaseline = "alphabetic";
   }
 
-  drawPhases(ctx, c, p, y, rh, xEnd) {
+  drawPhases(ctx, c, p, y, rh, xEnd, xMin = GUTTER - 4) {
     const ph = c.phases[p];
     if (!ph.length) return;
     const pal = this.app.runner.palette;
@@ -700,22 +819,23 @@ export class SpaceTime {
       const e = c.events[ph[i]];
       const x0 = this.evX(e);
       const x1 = i + 1 < ph.length ? this.evX(c.events[ph[i + 1]]) : xEnd;
-      if (x1 < GUTTER || x0 > this.w) continue;
+      if (x1 < Math.max(GUTTER, xMin) || x0 > this.w) continue;
+      const left = Math.max(xMin, x0);
       ctx.fillStyle = alpha(pal.phase(e.phase || "").color, 0.45);
-      ctx.fillRect(Math.max(GUTTER - 4, x0), y - band / 2, Math.max(1, Math.min(this.w, x1) - Math.max(GUTTER - 4, x0)), band);
+      ctx.fillRect(left, y - band / 2, Math.max(1, Math.min(this.w, x1) - left), band);
     }
   }
 
-  drawCrashes(ctx, c, p, y, xEnd, col) {
+  drawCrashes(ctx, c, p, y, xEnd, col, xMin = -Infinity) {
     // Scan this process's crash/recover events (few): walk its list only when it has any.
     const list = c.byNode[p];
     let crashX = null;
     for (let k = 0; k < list.length; k++) {
       const e = c.events[list[k]];
       if (e.kind === "crash") crashX = this.evX(e);
-      else if (e.kind === "recover" && crashX !== null) { this.crashSpan(ctx, crashX, this.evX(e), y, col); crashX = null; }
+      else if (e.kind === "recover" && crashX !== null) { if (this.evX(e) > xMin) this.crashSpan(ctx, Math.max(crashX, xMin), this.evX(e), y, col); crashX = null; }
     }
-    if (crashX !== null) this.crashSpan(ctx, crashX, xEnd, y, col);
+    if (crashX !== null) this.crashSpan(ctx, Math.max(crashX, xMin), xEnd, y, col);
   }
 
   crashSpan(ctx, x0, x1, y, col) {
@@ -732,7 +852,7 @@ export class SpaceTime {
     ctx.setLineDash([]);
   }
 
-  drawNetFaults(ctx, c, tLo, tHi, col) {
+  drawNetFaults(ctx, c, tLo, tHi, col, since = 0) {
     if (!this._netFaults || this._netFaultsLen !== c.length) {
       // Rebuilt only when the trace changed; network-wide events are rare.
       const out = this._netFaults && this._netFaultsLen < c.length ? this._netFaults : [];
@@ -743,6 +863,7 @@ export class SpaceTime {
     }
     ctx.font = "10.5px " + getFont();
     for (const id of this._netFaults) {
+      if (id < since) continue;
       const e = c.events[id];
       if (!e || e.t < tLo || e.t > tHi) continue;
       const x = this.tx(e.t);
@@ -759,17 +880,20 @@ export class SpaceTime {
     }
   }
 
-  drawMessages(ctx, c, tLo, tHi, now, rh, pFirst, pLast) {
+  /** Arrows of delivered and dropped messages; opts.since: only those that ended at or after that event (over the still layer). */
+  drawMessages(ctx, c, tLo, tHi, now, rh, pFirst, pLast, opts = {}) {
     const pal = this.app.runner.palette;
     const L = c.msgList;
+    const since = opts.since ?? -1;
     const i0 = c.firstMsgSentAtOrAfter(tLo - c.maxLatency - 1);
     const i1 = c.firstMsgSentAtOrAfter(tHi + 1);
     const count = i1 - i0;
-    const stride = Math.max(1, Math.ceil(count / MAX_ARROWS));
-    this.arrowStride = stride;
-    const heads = count / stride < 1500;
+    const stride = since >= 0 ? 1 : Math.max(1, Math.ceil(count / MAX_ARROWS));
+    if (since < 0) this.arrowStride = stride;
+    const heads = since >= 0 ? !opts.plain : count / stride < 1500;
     // Dashes are costly to rasterise: with many arrows in view, colour alone tells the types apart.
-    const plain = count / stride > 500;
+    const plain = since >= 0 ? !!opts.plain : count / stride > 500;
+    if (since < 0) this.plainArrows = plain;
     const verdictMsg = this.verdict && !this.verdict.consistent ? this.verdict.msg : -1;
     const yMin = AXIS - rh, yMax = this.h + rh;
     // Group by type so each type is one stroke.
@@ -779,8 +903,8 @@ export class SpaceTime {
       const m = L[i];
       const se = c.events[m.send];
       const ee = m.end >= 0 ? c.events[m.end] : null;
-      if (!ee) continue; // in flight: drawn below from sim.inFlight()
-      if (ee.t < tLo) continue;
+      if (!ee) continue; // in flight: drawInFlight() draws it from sim.inFlight()
+      if (ee.t < tLo || m.end < since || !se) continue;
       const y1 = this.rowY(m.from), y2 = this.rowY(ee.node >= 0 ? ee.node : m.to);
       if ((y1 < yMin && y2 < yMin) || (y1 > yMax && y2 > yMax)) continue;
       let arr = byType.get(m.type);
@@ -822,8 +946,32 @@ export class SpaceTime {
       ctx.stroke();
       ctx.lineWidth = rh < 8 ? 0.8 : 1.3;
     }
-    // Messages in flight: from the send to where the message is now.
+    // The message that makes a cut inconsistent.
+    if (verdictMsg >= 0 && since < 0) {
+      const m = c.msgs.get(verdictMsg);
+      if (m && m.send >= 0 && m.end >= 0) {
+        const se = c.events[m.send], ee = c.events[m.end];
+        ctx.strokeStyle = this.colors.bad;
+        ctx.lineWidth = 3.5;
+        ctx.beginPath();
+        ctx.moveTo(this.evX(se), this.rowY(se.node));
+        ctx.lineTo(this.evX(ee), this.rowY(ee.node));
+        ctx.stroke();
+        ctx.fillStyle = this.colors.bad;
+        ctx.beginPath();
+        arrowHead(ctx, this.evX(se), this.rowY(se.node), this.evX(ee), this.rowY(ee.node), 10);
+        ctx.fill();
+      }
+    }
+    ctx.lineWidth = 1;
+    return drawn;
+  }
+
+  /** Messages in flight: from the send to where the message is now. */
+  drawInFlight(ctx, c, now) {
+    const pal = this.app.runner.palette;
     const inflight = this.app.topology?.inflight || [];
+    let drawn = 0;
     ctx.lineWidth = 1.3;
     const dashFlight = inflight.length < 150;
     for (const m of inflight) {
@@ -852,23 +1000,6 @@ export class SpaceTime {
         ctx.fillRect(x - 2.5, y - 2.5, 5, 5);
       }
       drawn++;
-    }
-    // The message that makes a cut inconsistent.
-    if (verdictMsg >= 0) {
-      const m = c.msgs.get(verdictMsg);
-      if (m && m.send >= 0 && m.end >= 0) {
-        const se = c.events[m.send], ee = c.events[m.end];
-        ctx.strokeStyle = this.colors.bad;
-        ctx.lineWidth = 3.5;
-        ctx.beginPath();
-        ctx.moveTo(this.evX(se), this.rowY(se.node));
-        ctx.lineTo(this.evX(ee), this.rowY(ee.node));
-        ctx.stroke();
-        ctx.fillStyle = this.colors.bad;
-        ctx.beginPath();
-        arrowHead(ctx, this.evX(se), this.rowY(se.node), this.evX(ee), this.rowY(ee.node), 10);
-        ctx.fill();
-      }
     }
     ctx.lineWidth = 1;
     return drawn;
