@@ -72,10 +72,18 @@ export class App {
       this.protoView.frame();
     });
 
-    // Escape closes a dialog even where the browser would not (no user activation yet).
-    for (const d of document.querySelectorAll("dialog")) {
-      d.addEventListener("keydown", (e) => { if (e.key === "Escape" && d.open) { e.preventDefault(); d.close(); } });
-    }
+    // Escape closes the open dialog even where the browser would not (no
+    // user activation yet), and even when the focus is not inside it (the
+    // dialog's content was rebuilt under the focus, or the page lost it):
+    // one listener for the whole document, dialogs added later included.
+    document.addEventListener("keydown", (e) => {
+      if (e.key !== "Escape" || e.defaultPrevented) return;
+      const open = [...document.querySelectorAll("dialog[open]")];
+      const d = open[open.length - 1];
+      if (!d) return;
+      e.preventDefault();
+      d.close();
+    }, true);
     document.getElementById("sidebar-toggle").addEventListener("click", () => this.toggleSidebar());
     if (matchMedia("(max-width: 760px)").matches) this.toggleSidebar(false);
 

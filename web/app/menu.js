@@ -6,13 +6,25 @@ import { h } from "./dom.js";
 
 let current = null;
 
+// The key being held, if any: a menu opened from a keydown (Enter or Space on
+// a node, M, Shift+F10) must not let the rest of that key press reach the
+// item it focuses. Chromium activates a focused button on the keypress of
+// Enter, which comes as a separate event after the keydown: if the menu
+// focused its first item in between (a timer that happened to run first on
+// a busy machine), that item fired and the menu closed at once.
+let keyDown = null; // {key, t}
+addEventListener("keydown", (e) => { if (!e.repeat) keyDown = { key: e.key, t: performance.now() }; }, true);
+addEventListener("keyup", (e) => { if (keyDown && keyDown.key === e.key) keyDown = null; }, true);
+addEventListener("blur", () => { keyDown = null; });
+
 export function closeMenu() {
   if (!current) return;
-  const { el, returnFocus, onKey, onDown } = current;
+  const { el, returnFocus, onKey, onDown, release } = current;
   current = null;
   el.remove();
   document.removeEventListener("keydown", onKey, true);
   document.removeEventListener("pointerdown", onDown, true);
+  release();
   if (returnFocus && document.contains(returnFocus)) returnFocus.focus({ preventScroll: true });
 }
 
@@ -66,12 +78,33 @@ export function openMenu(x, y, items, { label = "Menu", testid = "menu", returnF
     else if (el.contains(document.activeElement) && document.activeElement.tagName === "INPUT") { e.stopPropagation(); }
   };
   const onDown = (e) => { if (!el.contains(e.target)) closeMenu(); };
-  current = { el, returnFocus, onKey, onDown };
+  // Opened from a key that is still down: swallow the rest of that press
+  // (its keypress and keyup), wherever the focus is by then.
+  const opener = keyDown && performance.now() - keyDown.t < 2000 ? keyDown.key : null;
+  let timer = 0;
+  const swallow = (e) => {
+    if (e.key !== opener) return;
+    e.preventDefault();
+    e.stopPropagation();
+    if (e.type === "keyup") release();
+  };
+  const release = () => {
+    if (!opener) return;
+    document.removeEventListener("keypress", swallow, true);
+    document.removeEventListener("keyup", swallow, true);
+    clearTimeout(timer);
+  };
+  if (opener) {
+    document.addEventListener("keypress", swallow, true);
+    document.addEventListener("keyup", swallow, true);
+    timer = setTimeout(release, 2000); // a keyup that never comes (the window lost focus)
+  }
+  current = { el, returnFocus, onKey, onDown, release };
   document.addEventListener("keydown", onKey, true);
   document.addEventListener("pointerdown", onDown, true);
-  // Focus after the key that opened the menu is fully handled, so that its
-  // Enter or Space does not also activate the first item.
+  // The focus moves to the first item now; the key that opened the menu
+  // cannot activate it (see swallow above).
   const first = buttons.find((b) => b.getAttribute("aria-disabled") !== "true") || buttons[0];
-  setTimeout(() => { if (current && current.el === el) first?.focus({ preventScroll: true }); }, 0);
+  first?.focus({ preventScroll: true });
   return el;
 }
