@@ -294,7 +294,7 @@ export class SpaceTime {
       this.statusSel.append(h("span", { class: "tag-a", text: "a" }), " ", this.describe(sel.a));
       if (sel.b >= 0) this.statusSel.append("  ", h("span", { class: "tag-b", text: "b" }), " ", this.describe(sel.b));
     } else if (!sel.cutMode) {
-      this.statusSel.append(h("span", { class: "hint", text: "Click an event to see its causal past and future; click another to compare them. Cut (X) draws a cut." }));
+      this.statusSel.append(h("span", { class: "hint", text: "Click an event for its causal past and future, a second one to compare them; X draws a cut." }));
     }
     if (this.relation) {
       const txt = { before: "a → b: a happened before b", after: "b → a: b happened before a", concurrent: "a ∥ b: concurrent", same: "a = b" }[this.relation] || this.relation;

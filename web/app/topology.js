@@ -263,31 +263,6 @@ export class TopologyView {
       el.role.setAttribute("y", String(r + 13));
       el.badge.setAttribute("y", String(-r - 7));
     }
-    // How many characters of a node's text (centred under it) fit before it
-    // runs into another node's circle or another node's text.
-    this.labelChars = [];
-    const pts = this.nodeEls.map((_, i) => this.xy(i));
-    this.labelCharsBadged = []; // the same when other nodes show a badge above them (traitor, crashed)
-    const ly = (p) => p[1] + r + 13; // the label's baseline row
-    const by = (p) => p[1] - r - 7; // a badge's baseline row
-    for (let i = 0; i < pts.length; i++) {
-      let half = this.size.w / 2;
-      let halfB = half;
-      for (let j = 0; j < pts.length && pts.length <= 64; j++) {
-        if (j === i) continue;
-        const dx = Math.abs(pts[j][0] - pts[i][0]);
-        // another node's circle in the label's row
-        if (Math.abs(pts[j][1] - (ly(pts[i]) - 4)) < r + 9) half = Math.min(half, dx - r - 6);
-        // another node's label in the same row: share the gap
-        if (Math.abs(ly(pts[j]) - ly(pts[i])) < 15) half = Math.min(half, dx / 2 - 4);
-        if (Math.abs(by(pts[j]) - ly(pts[i])) < 15) halfB = Math.min(halfB, dx / 2 - 4);
-      }
-      const edge = Math.min(pts[i][0] - 2, this.size.w - pts[i][0] - 2);
-      half = Math.min(half, edge);
-      halfB = Math.min(halfB, half);
-      this.labelChars.push(clamp(Math.floor((2 * half) / 6.4), 4, 30));
-      this.labelCharsBadged.push(clamp(Math.floor((2 * halfB) / 6.4), 4, 30));
-    }
     this.lastNodesVersion = -1;
   }
 
@@ -307,8 +282,15 @@ export class TopologyView {
     const pal = r.palette;
     const col = this.colors;
     const selNode = this.app.selection.node;
-    const badged = infos.some((inf) => inf.strategy || inf.crashed) || (this.mode === "partition" && this.groups.size > 0);
-    for (let i = 0; i < Math.min(infos.length, this.nodeEls.length); i++) {
+    const count = Math.min(infos.length, this.nodeEls.length);
+    const badges = [];
+    for (let i = 0; i < count; i++) {
+      const inf = infos[i];
+      const g = this.groups.get(i);
+      badges.push(g !== undefined && this.mode === "partition" ? `group ${GROUP_NAMES[g]}` : inf.strategy ? `⚠ ${inf.strategy}` : inf.crashed ? "crashed" : "");
+    }
+    const fit = this.fitLabels(badges, infos, selNode);
+    for (let i = 0; i < count; i++) {
       const inf = infos[i];
       const el = this.nodeEls[i];
       el.info = inf;
@@ -319,13 +301,9 @@ export class TopologyView {
       setText(el.name, inf.name);
       setAttr(el.name, "fill", inf.crashed ? col.muted : col.fg);
       const text = inf.text || "";
-      let max = (badged ? this.labelCharsBadged : this.labelChars)?.[i] ?? 18;
-      if (selNode === i) max = Math.max(max, 18);
-      // Too little room for a readable piece: the tooltip and the inspector have it.
-      const label = !(this.showLabels || selNode === i) || max < 7 ? "" : text.length > max ? text.slice(0, max - 1) + "…" : text;
-      setText(el.role, label);
+      setText(el.role, fit.labels[i]);
       const g = this.groups.get(i);
-      setText(el.badge, g !== undefined && this.mode === "partition" ? `group ${GROUP_NAMES[g]}` : inf.strategy ? `⚠ ${inf.strategy}` : inf.crashed ? "crashed" : "");
+      setText(el.badge, fit.badges[i]);
       setAttr(el.badge, "fill", inf.strategy ? col.bad : col.muted);
       const status = [inf.crashed ? "crashed" : "", inf.strategy ? `traitor (${inf.strategy})` : "", phase ? `phase ${phase}` : ""].filter(Boolean).join(", ");
       const cls = ["node", inf.crashed ? "crashed" : "", inf.strategy ? "traitor" : "", g !== undefined ? "group-" + g : "", selNode === i ? "selected" : ""].filter(Boolean).join(" ");
@@ -338,6 +316,60 @@ export class TopologyView {
       setAttr(el.g, "aria-label", `${inf.name}${status ? ", " + status : ""}: ${text}. Press Enter for actions.`);
     }
     this.refreshSelection();
+  }
+
+  /**
+   * What of each node's texts fits without running into another node: its
+   * badge above it (a traitor's strategy, "crashed", a partition group;
+   * shortened to its sign when another node is in the way) and its status
+   * line below it (cut short with "…", or left out when fewer than 7
+   * characters fit; the tooltip and the inspector have it whole). Widths are
+   * estimated from the character count, generously.
+   */
+  fitLabels(badges, infos, selNode) {
+    const n = badges.length;
+    const r = this.r;
+    const pts = [];
+    for (let i = 0; i < n; i++) pts.push(this.xy(i));
+    const ROLE_W = 6.9, BADGE_W = 7.2; // px per character at 11 px and 10.5 px bold
+    const ly = (i) => pts[i][1] + r + 13; // status line baseline
+    const by = (i) => pts[i][1] - r - 7; // badge baseline
+    const rowHit = (y0, y1, top, bottom) => Math.min(y1, bottom) > Math.max(y0, top);
+    const edge = (i) => Math.min(pts[i][0] - 2, this.size.w - pts[i][0] - 2);
+    // Badges first: they are short and say something a colour alone would not.
+    const outB = badges.slice();
+    const halfB = badges.map((b) => (b.length * BADGE_W) / 2);
+    const many = n > 64;
+    for (let i = 0; i < n && !many; i++) {
+      if (!outB[i]) continue;
+      let room = edge(i);
+      for (let j = 0; j < n; j++) {
+        if (j === i) continue;
+        const dx = Math.abs(pts[j][0] - pts[i][0]);
+        if (rowHit(by(i) - 10, by(i) + 3, pts[j][1] - r - 2, pts[j][1] + r + 2)) room = Math.min(room, dx - r - 3);
+        if (outB[j] && rowHit(by(i) - 10, by(i) + 3, by(j) - 10, by(j) + 3)) room = Math.min(room, dx / 2 - 3);
+      }
+      if (halfB[i] > room) {
+        outB[i] = infos[i]?.strategy ? "⚠" : infos[i]?.crashed ? "✗" : outB[i].replace(/^group /, "");
+        halfB[i] = (outB[i].length * BADGE_W) / 2 + 2;
+      }
+    }
+    const labels = [];
+    for (let i = 0; i < n; i++) {
+      const text = infos[i]?.text || "";
+      if (!(this.showLabels || selNode === i) || many) { labels.push(""); continue; }
+      let half = edge(i);
+      for (let j = 0; j < n; j++) {
+        if (j === i) continue;
+        const dx = Math.abs(pts[j][0] - pts[i][0]);
+        if (rowHit(ly(i) - 10, ly(i) + 3, pts[j][1] - r - 2, pts[j][1] + r + 2)) half = Math.min(half, dx - r - 4);
+        if (outB[j] && rowHit(ly(i) - 10, ly(i) + 3, by(j) - 10, by(j) + 3)) half = Math.min(half, dx - halfB[j] - 4);
+        if (rowHit(ly(i) - 10, ly(i) + 3, ly(j) - 10, ly(j) + 3)) half = Math.min(half, dx / 2 - 4);
+      }
+      const max = Math.min(40, Math.floor((2 * half) / ROLE_W));
+      labels.push(max < 7 ? "" : text.length > max ? text.slice(0, max - 1) + "…" : text);
+    }
+    return { badges: outB, labels };
   }
 
   refreshSelection() {
