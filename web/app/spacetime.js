@@ -894,6 +894,9 @@ export class SpaceTime {
     // Dashes are costly to rasterise: with many arrows in view, colour alone tells the types apart.
     const plain = since >= 0 ? !!opts.plain : count / stride > 500;
     if (since < 0) this.plainArrows = plain;
+    // Lines up to 1 px wide take the rasteriser's fast path (several times
+    // cheaper without a GPU); wider ones only while few arrows are in view.
+    const lw = rh < 8 ? 0.8 : plain || count / stride > 300 ? 1 : 1.3;
     const verdictMsg = this.verdict && !this.verdict.consistent ? this.verdict.msg : -1;
     const yMin = AXIS - rh, yMax = this.h + rh;
     // Group by type so each type is one stroke.
@@ -912,7 +915,7 @@ export class SpaceTime {
       arr.push(this.evX(se), y1, this.evX(ee), y2, m.endKind === "drop" ? 1 : 0, m.id);
       drawn++;
     }
-    ctx.lineWidth = rh < 8 ? 0.8 : 1.3;
+    ctx.lineWidth = lw;
     for (const [type, arr] of byType) {
       const t = pal.type(type);
       ctx.strokeStyle = t.color;
@@ -944,7 +947,7 @@ export class SpaceTime {
         ctx.moveTo(x + 4, y - 4); ctx.lineTo(x - 4, y + 4);
       }
       ctx.stroke();
-      ctx.lineWidth = rh < 8 ? 0.8 : 1.3;
+      ctx.lineWidth = lw;
     }
     // The message that makes a cut inconsistent.
     if (verdictMsg >= 0 && since < 0) {
@@ -972,7 +975,7 @@ export class SpaceTime {
     const pal = this.app.runner.palette;
     const inflight = this.app.topology?.inflight || [];
     let drawn = 0;
-    ctx.lineWidth = 1.3;
+    ctx.lineWidth = inflight.length > 150 ? 1 : 1.3;
     const dashFlight = inflight.length < 150;
     for (const m of inflight) {
       const rec = c.msgs.get(m.id);
