@@ -532,7 +532,11 @@ export class SpaceTime {
     if (!ctx || !r.cache) return;
     const c = r.cache;
     let drawn, arrows;
-    if (this.canUseLayer()) ({ drawn, arrows } = this.drawOverLayer(ctx, c));
+    const burst = c.length - (this.lastDrawLen ?? 0);
+    this.lastDrawLen = c.length;
+    // A run that adds hundreds of events between two draws ("run to end")
+    // would repaint the layer every time: paint directly then.
+    if (this.canUseLayer() && burst >= 0 && burst < LAYER_MAX_NEW / 2) ({ drawn, arrows } = this.drawOverLayer(ctx, c));
     else {
       this.layer = null;
       ({ drawn, arrows } = this.paint(ctx, c, false));
