@@ -207,11 +207,33 @@ export class TopologyView {
   layoutGeometry() {
     const { w, h: hh } = this.size;
     const n = Math.max(1, this.n || 1);
+    const pads = () => {
+      this.showLabels = n <= 48 && this.r >= 9;
+      this.padX = this.r + (this.showLabels ? 44 : 10);
+      this.padTop = this.r + (this.showLabels ? 18 : 8);
+      this.padBottom = this.r + (this.showLabels ? 26 : 8);
+    };
     this.r = clamp(Math.min(w, hh) / (3.2 * Math.sqrt(n) + 2), 4, 20);
-    this.showLabels = n <= 48 && this.r >= 9;
-    this.padX = this.r + (this.showLabels ? 44 : 10);
-    this.padTop = this.r + (this.showLabels ? 18 : 8);
-    this.padBottom = this.r + (this.showLabels ? 26 : 8);
+    pads();
+    // In a short, wide panel the layout is squeezed vertically: size the
+    // nodes by how close the two nearest ones are on screen, so that they
+    // do not overlap (twice: the padding depends on the size).
+    if (n > 1 && n <= 400 && this.positions.length >= n) {
+      for (let pass = 0; pass < 2; pass++) {
+        let d2 = Infinity;
+        for (let i = 0; i < n; i++) {
+          const [xi, yi] = this.xy(i);
+          for (let j = i + 1; j < n; j++) {
+            const [xj, yj] = this.xy(j);
+            d2 = Math.min(d2, (xi - xj) ** 2 + (yi - yj) ** 2);
+          }
+        }
+        const r = clamp(Math.sqrt(d2) * 0.4, 4, this.r);
+        if (r >= this.r - 0.5) break;
+        this.r = r;
+        pads();
+      }
+    }
   }
 
   xy(i) {
