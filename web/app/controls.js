@@ -191,7 +191,7 @@ export class Controls {
       h("p", { class: "hint", style: { marginTop: "10px" }, text: "Every fault you inject is recorded with the step it happened at, so going back and forth replays it exactly. Changing a setting restarts the run from the seed." }),
       h("div", { class: "actions" }, close));
     d.showModal();
-    close.focus();
+    close.focus({ preventScroll: true });
   }
 }
 
