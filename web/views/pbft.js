@@ -54,8 +54,10 @@ export const pbftView = defineView((ctx) => {
       clients = h("div", { "data-testid": "pbft-clients" });
       const legend = h("div", { class: "pbft-legend", "aria-label": "Legend" },
         STAGES.map(([k, letter, doc]) => h("span", { class: "pbft-leg", title: doc }, h("span", { class: `pbft-cell-chip st-${k}`, text: letter }), k)));
-      root.append(head, replicasEl,
+      // The grid first: it is the figure the proofs reason about, and a short panel shows it without scrolling.
+      root.append(head,
         section("Sequence numbers × replicas", legend, grid, note),
+        section("Replicas", replicasEl),
         section("Views", views),
         section("Checkpoints", checkpoints),
         section("Clients", clients));
