@@ -180,6 +180,35 @@ var waitsDoc = `workload.waits: a list of [waiter, holder] pairs (at the start) 
 	`the holder's resource. Without workload.waits, a random lock workload: each process thinks, then acquires params.locks random ` +
 	`resources of params.resources one at a time (holding what it has: hold-and-wait), works for params.hold and releases them.`
 
+// detectorInvariants are the invariants both detectors are judged by: real
+// declarations, detection within a bound (stated per detector), resolution;
+// extra ones follow.
+func detectorInvariants(realDoc, bound string, extra ...core.Kindspec) []core.Kindspec {
+	return append([]core.Kindspec{
+		{Name: "declared-cycle-real", Doc: realDoc},
+		{Name: "cycles-detected", Doc: "a process that stays on a wait-for cycle (of live processes and sites) sees a deadlock declared in its strongly connected component within " + bound},
+		{Name: "resolution-breaks-cycle", Doc: "after a declaration, the declared cycle is gone from the ground truth within 2·max latency (unless a process involved crashed)"},
+		{Name: "cycles-detected-by-end", Doc: "the same, for the state the run ends in (it stands until the scenario's until)", Final: true},
+		{Name: "resolution-by-end", Doc: "the same, for declarations whose deadline falls before the scenario's until", Final: true},
+	}, extra...)
+}
+
+// detectorMetrics are both detectors' metrics with the detector's own
+// message counts in the middle; edges names e in the docs.
+func detectorMetrics(edges string, own ...core.Kindspec) []core.Kindspec {
+	out := []core.Kindspec{
+		{Name: "detections", Doc: "deadlocks declared"},
+		{Name: "phantoms", Doc: "declared deadlocks that were not cycles of the ground truth"},
+	}
+	out = append(out, own...)
+	return append(out,
+		core.Kindspec{Name: "wait_edges_at_detection", Doc: "mean number of " + edges + " in the ground truth when a deadlock was declared"},
+		core.Kindspec{Name: "wait_edges_max", Doc: "the most wait-for edges the ground truth had at once"},
+		core.Kindspec{Name: "aborts", Doc: "jobs aborted to resolve deadlocks"},
+		core.Kindspec{Name: "jobs_done", Doc: "jobs that finished"},
+	)
+}
+
 func commonParams() []core.ParamSpec {
 	return []core.ParamSpec{
 		{Name: "hold", Type: "duration", Default: "40ms", Min: core.Bound(0.001), Max: core.Bound(3.6e6), Doc: "how long a process works once it holds everything it asked for, before releasing it all"},
@@ -217,25 +246,16 @@ var CMH = &core.Protocol{
 	Phases: append(append([]core.Kindspec{}, basePhases...),
 		core.Kindspec{Name: "probe", Doc: "a blocked process initiates a detection: PROBE(i, i, k) along each of its wait-for edges", Color: okabeIto.orange},
 		core.Kindspec{Name: "detect", Doc: "a probe came back to its initiator: a cycle, and a victim chosen", Color: okabeIto.vermillion}),
-	Invariants: []core.Kindspec{
-		{Name: "declared-cycle-real", Doc: "every declared deadlock is a cycle of the ground-truth wait-for graph at the moment it is declared"},
-		{Name: "cycles-detected", Doc: "a process that stays on a wait-for cycle (of live processes and sites) sees a deadlock declared in its strongly connected component within probe_delay + (2N+1)·max latency + 1ms (after each such declaration, again within the time to resolve it, defer, and detect anew)"},
-		{Name: "resolution-breaks-cycle", Doc: "after a declaration, the declared cycle is gone from the ground truth within 2·max latency (unless a process involved crashed)"},
-		{Name: "cycles-detected-by-end", Doc: "the same, for the state the run ends in (it stands until the scenario's until)", Final: true},
-		{Name: "resolution-by-end", Doc: "the same, for declarations whose deadline falls before the scenario's until", Final: true},
-		{Name: "probe-once-per-edge", Doc: "one detection computation sends at most one PROBE along each wait-for edge (so at most e probes: O(e))"},
-	},
-	Metrics: []core.Kindspec{
-		{Name: "detections", Doc: "deadlocks declared"},
-		{Name: "phantoms", Doc: "declared deadlocks that were not cycles of the ground truth"},
-		{Name: "probes", Doc: "PROBE messages sent"},
-		{Name: "probes_per_detection", Doc: "PROBE messages per declared deadlock (all probes, also those of computations that found nothing)"},
-		{Name: "max_probes_per_computation", Doc: "the most PROBEs one detection computation sent", Expected: "≤ e (wait-for edges)"},
-		{Name: "wait_edges_at_detection", Doc: "mean number of wait-for edges (e) in the ground truth when a deadlock was declared"},
-		{Name: "wait_edges_max", Doc: "the most wait-for edges the ground truth had at once"},
-		{Name: "aborts", Doc: "jobs aborted to resolve deadlocks"},
-		{Name: "jobs_done", Doc: "jobs that finished"},
-	},
+	Invariants: detectorInvariants(
+		"every declared deadlock is a cycle of the ground-truth wait-for graph at the moment it is declared",
+		"probe_delay + (2N+1)·max latency + 1ms (after each such declaration, again within the time to resolve it, defer, and detect anew)",
+		core.Kindspec{Name: "probe-once-per-edge", Doc: "one detection computation sends at most one PROBE along each wait-for edge (so at most e probes: O(e))"},
+	),
+	Metrics: detectorMetrics("wait-for edges (e)",
+		core.Kindspec{Name: "probes", Doc: "PROBE messages sent"},
+		core.Kindspec{Name: "probes_per_detection", Doc: "PROBE messages per declared deadlock (all probes, also those of computations that found nothing)"},
+		core.Kindspec{Name: "max_probes_per_computation", Doc: "the most PROBEs one detection computation sent", Expected: "≤ e (wait-for edges)"},
+	),
 	Complexity: "O(e) PROBE messages per detection computation, e = edges of the wait-for graph (each edge carries a given initiator's probe at most once); a cycle of k processes is found k message delays after its last edge forms, and resolved at most k delays later (the ABORT relayed round it)",
 	MinNodes:   2,
 	MaxNodes:   64,
@@ -274,23 +294,14 @@ var Central = &core.Protocol{
 	Workload:     waitsDoc,
 	MessageTypes: append(append([]core.Kindspec{}, lockMessages...), core.Kindspec{Name: "REPORT", Doc: "REPORT(site: edges): a site's local wait-for graph, sent to the controller", Color: okabeIto.purple}, core.Kindspec{Name: "ABORT", Doc: "ABORT(victim: cycle): the controller tells the victim to abort", Color: okabeIto.vermillion}),
 	Phases:       append([]core.Kindspec{}, basePhases...),
-	Invariants: []core.Kindspec{
-		{Name: "declared-cycle-real", Doc: "every declared deadlock is a cycle of the ground-truth wait-for graph at the moment it is declared (a phantom deadlock breaks it)"},
-		{Name: "cycles-detected", Doc: "a process that stays on a wait-for cycle (of live processes and sites) sees a deadlock declared in its strongly connected component within report_every + 2·max latency + 1ms (after each such declaration, again within the time to resolve it and detect anew)"},
-		{Name: "resolution-breaks-cycle", Doc: "after a declaration, the declared cycle is gone from the ground truth within 2·max latency (unless a process involved crashed)"},
-		{Name: "cycles-detected-by-end", Doc: "the same, for the state the run ends in (it stands until the scenario's until)", Final: true},
-		{Name: "resolution-by-end", Doc: "the same, for declarations whose deadline falls before the scenario's until", Final: true},
-	},
-	Metrics: []core.Kindspec{
-		{Name: "detections", Doc: "deadlocks declared"},
-		{Name: "phantoms", Doc: "declared deadlocks that were not cycles of the ground truth"},
-		{Name: "reports", Doc: "REPORT messages sent"},
-		{Name: "reports_per_detection", Doc: "REPORT messages per declared deadlock"},
-		{Name: "wait_edges_at_detection", Doc: "mean number of wait-for edges in the ground truth when a deadlock was declared"},
-		{Name: "wait_edges_max", Doc: "the most wait-for edges the ground truth had at once"},
-		{Name: "aborts", Doc: "jobs aborted to resolve deadlocks"},
-		{Name: "jobs_done", Doc: "jobs that finished"},
-	},
+	Invariants: detectorInvariants(
+		"every declared deadlock is a cycle of the ground-truth wait-for graph at the moment it is declared (a phantom deadlock breaks it)",
+		"report_every + 2·max latency + 1ms (after each such declaration, again within the time to resolve it and detect anew)",
+	),
+	Metrics: detectorMetrics("wait-for edges",
+		core.Kindspec{Name: "reports", Doc: "REPORT messages sent"},
+		core.Kindspec{Name: "reports_per_detection", Doc: "REPORT messages per declared deadlock"},
+	),
 	Complexity: "N REPORT messages per period (one per site) whatever happens, plus one ABORT per victim; a cycle is found within one period plus one message delay",
 	MinNodes:   2,
 	MaxNodes:   64,
