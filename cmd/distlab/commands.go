@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -15,8 +16,6 @@ import (
 	"distlab/core"
 	"distlab/protocols"
 )
-
-func suggest(s string, valid []string) string { return core.Suggest(s, valid) }
 
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -213,7 +212,7 @@ func printSummary(w io.Writer, sim *core.Sim, sum *core.Summary) {
 	for t := range sum.Messages.ByType {
 		types = append(types, t)
 	}
-	sortStrings(types)
+	slices.Sort(types)
 	var parts []string
 	for _, t := range types {
 		parts = append(parts, fmt.Sprintf("%s %d", t, sum.Messages.ByType[t]))
@@ -240,7 +239,7 @@ func printSummary(w io.Writer, sim *core.Sim, sum *core.Summary) {
 	for k := range sum.Metrics {
 		keys = append(keys, k)
 	}
-	sortStrings(keys)
+	slices.Sort(keys)
 	for _, k := range keys {
 		fmt.Fprintf(w, "metric %s = %v\n", k, sum.Metrics[k])
 	}
@@ -275,14 +274,6 @@ func fmtVC(vc []int32) string {
 	}
 	b.WriteByte(']')
 	return b.String()
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
 
 type checkResult struct {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"distlab/core"
 )
 
 // Exit statuses: 0 every invariant holds, 1 one is violated, 2 bad input.
@@ -51,7 +53,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	msg := fmt.Sprintf("distlab: unknown command %q", args[0])
-	if s := suggest(args[0], []string{"list", "run", "check", "serve", "help"}); s != "" {
+	if s := core.Suggest(args[0], []string{"list", "run", "check", "serve", "help"}); s != "" {
 		msg += fmt.Sprintf("; did you mean %q?", s)
 	}
 	fmt.Fprintln(stderr, msg)
