@@ -64,7 +64,7 @@ func (s *Sim) checkLive(a Action) error {
 	return nil
 }
 
-func (s *Sim) applyAction(a Action, live bool) {
+func (s *Sim) applyAction(a Action) {
 	text := a.Describe(s.Name)
 	switch a.Kind {
 	case "crash":

@@ -361,7 +361,7 @@ func (s *Sim) applyDueUntil(limit time.Duration) {
 					s.err = fmt.Errorf("%s: protocol error applying %s: %v", s.proto.Name, a, r)
 				}
 			}()
-			s.applyAction(a, true)
+			s.applyAction(a)
 		}()
 	}
 	if len(s.invs) > 0 && s.err == nil {
@@ -402,7 +402,7 @@ func (s *Sim) dispatch(it qItem) {
 		s.record(KTimer, node, -1, t.name, "")
 		s.nodes[node].Timer(s.envs[node], Timer{ID: TimerID(it.ref), Name: t.name, Data: t.data})
 	case qAction:
-		s.applyAction(s.sc.Faults[it.ref], false)
+		s.applyAction(s.sc.Faults[it.ref])
 	}
 }
 
